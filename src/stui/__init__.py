@@ -1,0 +1,1 @@
+"""STUI: a terminal IDE for live Smalltalk images."""
