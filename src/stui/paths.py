@@ -46,3 +46,15 @@ def config_dir() -> Path:
     path = home / "config" if home else Path(platformdirs.user_config_dir(APP))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def template_dir() -> Path:
+    """Prepared image templates. A cache: derived from Debian's image and our sources.
+
+    Not moved by ``STUI_HOME``, so test runs with a private home share one prepared
+    template; ``STUI_TEMPLATE_DIR`` moves it.
+    """
+    value = os.environ.get("STUI_TEMPLATE_DIR")
+    path = Path(value) if value else Path(platformdirs.user_cache_dir(APP)) / "templates"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

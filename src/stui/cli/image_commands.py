@@ -1,0 +1,133 @@
+"""`stui image …`: prepare templates and manage local headless images."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+
+from stui import launcher
+from stui.launcher import LauncherError
+
+
+def _fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Launcher errors become one clear line on stderr and exit code 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except LauncherError as e:
+            click.echo(f"stui: {e}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _progress() -> Callable[[str], None]:
+    started = time.monotonic()
+
+    def report(message: str) -> None:
+        click.echo(f"[{time.monotonic() - started:5.1f}s] {message}", err=True)
+
+    return report
+
+
+@click.group()
+def image() -> None:
+    """Prepare, create, start, stop and list local images."""
+
+
+@image.command()
+@click.option("--template", "dialect", default="squeak", show_default=True)
+@click.option("--force", is_flag=True, help="Rebuild even if a prepared template exists.")
+@_fail_cleanly
+def prepare(dialect: str, force: bool) -> None:
+    """Turn the dialect's stock image into a scriptable STUI template (cached)."""
+    path = launcher.launcher_for(dialect).prepare_template(_progress(), force=force)
+    click.echo(str(path))
+
+
+@image.command()
+@click.argument("name")
+@click.option("--from", "template", default="squeak", show_default=True, help="Template to copy.")
+@_fail_cleanly
+def create(name: str, template: str) -> None:
+    """Create a private image NAME from a template."""
+    meta = launcher.create_image(name, template, _progress())
+    click.echo(f"created image {meta.name} ({meta.dialect}, image id {meta.image_id})")
+
+
+@image.command()
+@click.argument("name")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Port to listen on (default: a free one)."
+)
+@click.option("--session-ttl", type=click.IntRange(1), default=86400, show_default=True,
+              help="Seconds after which the image drops sessions of an absent client.")  # fmt: skip
+@_fail_cleanly
+def start(name: str, port: int | None, session_ttl: int) -> None:
+    """Start image NAME headless in the background."""
+    info = launcher.start_image(name, port=port, session_ttl=session_ttl)
+    click.echo(f"started {info.name}: pid {info.pid}, {info.address}")
+
+
+@image.command()
+@click.argument("name")
+@_fail_cleanly
+def stop(name: str) -> None:
+    """Stop image NAME (gracefully, then by force)."""
+    info = launcher.stop_image(name)
+    click.echo(f"stopped {info.name} (pid {info.pid})")
+
+
+@image.command(name="delete")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_fail_cleanly
+def delete(name: str, yes: bool) -> None:
+    """Delete a stopped image NAME and its files."""
+    if not yes:
+        click.confirm(f"Delete image {name} and all its files?", abort=True)
+    launcher.delete_image(name)
+    click.echo(f"deleted {name}")
+
+
+def _uptime(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+@image.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per image.")
+@_fail_cleanly
+def list_(as_json: bool) -> None:
+    """List created images: running or not, pid, port, uptime."""
+    rows = launcher.list_images()
+    if as_json:
+        for row in rows:
+            rt = row.runtime
+            click.echo(json.dumps({
+                "name": row.meta.name, "dialect": row.meta.dialect, "image_id": row.meta.image_id,
+                "running": row.running, "pid": rt.pid if rt else None, "port": rt.port if rt else None,
+                "address": rt.address if rt else None, "uptime_s": row.uptime, "path": str(row.path),
+            }))  # fmt: skip
+        return
+    if not rows:
+        click.echo("no images; create one with: stui image create NAME")
+        return
+    click.echo(f"{'NAME':20} {'STATUS':8} {'PID':>8} {'PORT':>6} {'UPTIME':>8}  DIALECT")
+    for row in rows:
+        rt = row.runtime
+        click.echo(
+            f"{row.meta.name:20} {'running' if rt else 'stopped':8} {rt.pid if rt else '-':>8} "
+            f"{rt.port if rt else '-':>6} {_uptime(row.uptime):>8}  {row.meta.dialect}"
+        )

@@ -1,0 +1,55 @@
+"""The one interface every Smalltalk dialect's launcher implements.
+
+A Pharo or Cuis launcher adds a class that satisfies `DialectLauncher` and registers it
+in `stui.launcher.images.DIALECTS`; nothing else changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+Progress = Callable[[str], None]
+
+
+def no_progress(message: str) -> None:
+    """The default progress sink: silent."""
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """How the image-side server is started; the dialect turns it into VM arguments."""
+
+    name: str
+    port: int
+    bind: str
+    token_file: Path
+    session_ttl: int
+    raw_port: int | None = None
+
+
+class DialectLauncher(Protocol):
+    dialect: str
+
+    def check_dependencies(self) -> None:
+        """Raise MissingDependency naming what to install."""
+
+    def prepare_template(self, progress: Progress = no_progress, force: bool = False) -> Path:
+        """Answer the prepared template image, preparing it first if needed."""
+
+    def prepared_template(self) -> Path | None:
+        """The current prepared template, or None if it must be prepared."""
+
+    def copy_image(self, template: Path, directory: Path, name: str) -> Path:
+        """Copy the template (and its companion files) as NAME into directory."""
+
+    def stamp_identity(self, image: Path, image_id: str) -> None:
+        """Store image_id inside the image, persistently."""
+
+    def server_command(self, image: Path, options: ServerOptions) -> list[str]:
+        """The argv that starts the VM headless with the STUI server listening."""
+
+    def evaluate_once(self, image: Path, expression: str, timeout: float = 30) -> str:
+        """Start the image, evaluate one expression, quit; answer its print string."""
