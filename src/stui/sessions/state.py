@@ -1,0 +1,69 @@
+"""The client-side state of one session, as it is saved and restored.
+
+This is what survives a restart of the client or of the image: the workspace text, the
+evaluation history, the open tools and their selections. Image-side state (variable
+bindings, object handles) is not here; it lives in the image and is re-created there.
+The state is stored as JSON; decoding what was encoded gives back an equal value.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+from stui.sessions.errors import InvalidStateError
+
+EvalMode = Literal["do", "print", "inspect"]
+
+
+class HistoryEntry(msgspec.Struct, frozen=True):
+    """One evaluation: the code, how it was run and what it answered (None if nothing)."""
+
+    code: str
+    mode: EvalMode
+    result: str | None
+    at: datetime
+
+
+class OpenTool(msgspec.Struct, frozen=True):
+    """A tool window to reopen: `kind` names the tool, `target` what it shows."""
+
+    kind: str
+    target: str
+
+
+class Selection(msgspec.Struct, frozen=True):
+    """A selected character range [start, end) in a buffer or tool, 0-based."""
+
+    start: int
+    end: int
+
+
+class SessionState(msgspec.Struct, frozen=True):
+    """Workspace buffers by name, history (oldest first), open tools and selections."""
+
+    buffers: dict[str, str] = msgspec.field(default_factory=dict)
+    history: list[HistoryEntry] = msgspec.field(default_factory=list)
+    tools: list[OpenTool] = msgspec.field(default_factory=list)
+    selections: dict[str, Selection] = msgspec.field(default_factory=dict)
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(SessionState)
+
+
+def encode_state(state: SessionState) -> str:
+    """JSON text of `state`; raises `InvalidStateError` for text that UTF-8 cannot hold."""
+    if not isinstance(state, SessionState):
+        raise InvalidStateError(f"expected a SessionState, got {type(state).__name__}")
+    try:
+        return _encoder.encode(state).decode("utf-8")
+    except (UnicodeEncodeError, TypeError, OverflowError) as exc:
+        raise InvalidStateError(f"session state cannot be stored: {exc}") from exc
+
+
+def decode_state(text: str | bytes) -> SessionState:
+    """The state back from its JSON text; raises `msgspec.ValidationError` if it is bad."""
+    return _decoder.decode(text)
