@@ -100,7 +100,10 @@ class SessionStore:
     # -- opening ---------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(self.path, f"cannot create its directory: {exc}") from exc
         try:
             conn = sqlite3.connect(
                 self.path,
@@ -115,19 +118,27 @@ class SessionStore:
         return conn
 
     def _prepare(self) -> None:
-        """Refuse what is not ours, switch to WAL, then migrate step by step."""
+        """Refuse what is not ours, switch to WAL, then migrate step by step.
+
+        An up-to-date store in WAL mode is opened with reads only, so opening never
+        waits for another process's write.
+        """
         with self._errors("open"):
-            self._classify(self._conn_or_fail())
-            mode = self._conn_or_fail().execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise StoreError(
-                    self.path,
-                    f"cannot use WAL journal mode (got {mode!r}); is it on a network file system?",
-                )
-            self._conn_or_fail().execute("PRAGMA synchronous = NORMAL")
-            while self._migrate_one_step():
-                pass
-            missing = TABLES - self._objects(self._conn_or_fail())
+            conn = self._conn_or_fail()
+            version = self._classify(conn)
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise StoreError(
+                        self.path,
+                        f"cannot use WAL journal mode (got {mode!r}); is it on a network "
+                        "file system?",
+                    )
+            conn.execute("PRAGMA synchronous = NORMAL")
+            if version < len(self._migrations):
+                while self._migrate_one_step():
+                    pass
+            missing = TABLES - self._objects(conn)
             if missing:
                 raise CorruptStoreError(
                     self.path, f"tables {', '.join(sorted(missing))} are missing"
