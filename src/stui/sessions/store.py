@@ -50,6 +50,7 @@ from stui.sessions.timestamps import from_text, maybe_from_text, to_text
 SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_BUSY_TIMEOUT = 10.0
 FILE_NAME = "sessions.db"
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 _INFO_COLUMNS = (
     "id, image_id, client_id, image_session_id, label, status, created_at, updated_at, "
@@ -115,6 +116,8 @@ class SessionStore:
             raise StoreError(self.path, f"cannot open: {exc}") from exc
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
+        # After a checkpoint, shrink a WAL that a big transaction grew.
+        conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         return conn
 
     def _prepare(self) -> None:
