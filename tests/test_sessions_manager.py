@@ -321,6 +321,17 @@ def test_reconnection_to_a_restarted_image_clears_bindings(manager: SessionManag
     assert "restarted" in (manager.connection_history(IMAGE)[0].reason or "")
 
 
+def test_a_status_reported_first_does_not_hide_a_restart(manager: SessionManager) -> None:
+    manager.handle_reconnection(IMAGE, "inst-1")
+    session = manager.create_session(IMAGE)
+    manager.bind_image_session(session.id, "s-" + "3" * 32)
+    manager.handle_disconnection(IMAGE, "killed")
+    manager.update_connection_status(IMAGE, "connecting", instance_id="inst-2")
+    result = manager.handle_reconnection(IMAGE, "inst-2")
+    assert result.instance_changed
+    assert result.sessions[0].image_session_id is None
+
+
 def test_reconnection_picks_up_sessions_left_active_by_a_crash(
     store: SessionStore, manager: SessionManager
 ) -> None:
@@ -352,7 +363,7 @@ def test_update_connection_status_records_events(manager: SessionManager) -> Non
     assert [e.event for e in history] == ["degraded", "connecting"]
     assert manager.connection_history(IMAGE, limit=1) == [event]
     image = manager.get_image(IMAGE)
-    assert image is not None and (image.status, image.instance_id) == ("degraded", "inst-1")
+    assert image is not None and (image.status, image.instance_id) == ("degraded", None)
     with pytest.raises(InvalidArgument, match="unknown image status"):
         manager.update_connection_status(IMAGE, "exploded")  # type: ignore[arg-type]
 
@@ -494,6 +505,8 @@ def test_bad_labels_and_reasons(manager: SessionManager) -> None:
         manager.create_session(IMAGE, label="\ud800")
     with pytest.raises(InvalidArgument, match="reason"):
         manager.handle_disconnection(IMAGE, 42)  # type: ignore[arg-type]
+    manager.handle_disconnection(IMAGE, "x" * 5000 + "\ud800")
+    assert manager.connection_history(IMAGE)[0].reason == "x" * 1000
 
 
 def test_a_naive_clock_is_taken_as_utc(store: SessionStore) -> None:

@@ -182,6 +182,9 @@ class SessionManager:
     ) -> ConnectionEvent:
         """Record an image's new connection status; sessions are not touched.
 
+        `instance_id` goes into the event only: the image's recorded instance is the one
+        its sessions were last brought back on, and only `handle_reconnection` moves it,
+        so that reporting a status first can never hide a restart from it.
         `handle_disconnection`, `handle_reconnection` and `mark_orphaned` record their
         own event, so call those instead of this for those three changes.
         """
@@ -192,17 +195,17 @@ class SessionManager:
             )
         if instance_id is not None:
             instance_id = check_external_id("instance id", instance_id)
-        reason = _text("reason", reason, MAX_REASON)
+        reason = _reason(reason)
         now = to_text(self._now())
         seen = now if status in ("connected", "degraded") else None
         with self.store.write() as tx:
-            tx.set_image_status(image_id, status, instance_id, seen)
+            tx.set_image_status(image_id, status, None, seen)
             return tx.add_event(image_id, now, status, reason, instance_id)
 
     def handle_disconnection(self, image_id: str, reason: str) -> list[str]:
         """The image went away: its active sessions become detached; answers their ids."""
         image_id = _image_id(image_id)
-        reason = _text("reason", reason, MAX_REASON)
+        reason = _reason(reason)
         now = to_text(self._now())
         with self.store.write() as tx:
             tx.set_image_status(image_id, "disconnected", None, None)
@@ -362,6 +365,16 @@ def _text(what: str, value: str | None, limit: int) -> str | None:
     except UnicodeEncodeError as exc:
         raise InvalidArgument(f"{what} is not valid text: {exc}") from exc
     return value
+
+
+def _reason(value: str | None) -> str | None:
+    """A reason is informative only: cut it to size and mend bad text, never refuse it."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidArgument(f"reason must be a string, not {type(value).__name__}")
+    value = value[:MAX_REASON]
+    return value.encode("utf-8", "replace").decode("utf-8")
 
 
 def _statuses(statuses: Iterable[str]) -> list[str]:
