@@ -158,10 +158,10 @@ def json_image(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 def normalized(value: Any) -> Any:
-    """What a value becomes in the image and back: CR and LF both come back as LF."""
+    """What a value becomes in the image and back: CR, LF and CR LF all come back as LF."""
     match value:
         case str():
-            return value.replace("\r", "\n")
+            return value.replace("\r\n", "\n").replace("\r", "\n")
         case list():
             return [normalized(v) for v in value]
         case dict():
@@ -269,6 +269,9 @@ EXACT_RENDERINGS: list[tuple[bytes, str]] = [
     (b'"\\u0000"', '"\\u0000"'),
     (b'"a\\nb"', '"a\\nb"'),
     (b'"a\\rb"', '"a\\nb"'),
+    (b'"a\\r\\nb\\n\\rc\\r\\r\\n"', '"a\\nb\\n\\nc\\n\\n"'),
+    (b'"a\\u000d\\u000ab\\r\\u000a\\u000d\\n"', '"a\\nb\\n\\n"'),
+    (b'"\\r\\u00e9\\n"', '"\\n\\u00e9\\n"'),
     (b'"tab\\there"', '"tab\\there"'),
     (b'"\\/"', '"/"'),
     (b"[1,2.5,-3]", "[1,2.5,-3]"),
