@@ -281,9 +281,14 @@ class SqueakLauncher:
         return image
 
     def stamp_identity(self, image: Path, image_id: str) -> None:
-        out = self._run(image, [f"--stui-image-id={image_id}", f"--save-as={image}"])
+        """Store image_id in the image and save it; then read it back to be sure."""
+        literal = _st_string(image_id)
+        out = self._run(image, [f"--eval=StuiServer imageId: {literal}", f"--save-as={image}"])
         if "ERROR" in out or not looks_like_image(image):
             raise TemplateError(f"could not store the image id in {image}: {out.strip()[-500:]}")
+        stored = self.evaluate_once(image, "StuiServer imageId")
+        if stored != literal:
+            raise TemplateError(f"{image} did not keep its image id: it reports {stored!r}")
 
     def server_command(self, image: Path, options: ServerOptions) -> list[str]:
         args = [

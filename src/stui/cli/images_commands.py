@@ -1,0 +1,102 @@
+"""`stui images …`: the images STUI knows, with status, latency and sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import click
+
+from stui.cli.context import fail_cleanly, open_manager, probe
+from stui.images.endpoints import EndpointBook
+from stui.images.registry import ImageEntry, ImageRegistry
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.2f}"
+
+
+def _row(entry: ImageEntry, client_sessions: int) -> dict[str, object]:
+    ident = entry.identity
+    return {
+        "name": entry.name,
+        "status": entry.status.value,
+        "address": entry.endpoint.address if entry.endpoint else None,
+        "image_id": entry.image_id,
+        "instance_id": ident.instance_id if ident else None,
+        "dialect": ident.dialect if ident else None,
+        "latency_ms": {
+            "last": entry.latency.last and entry.latency.last * 1000,
+            "p50": entry.latency.p50 and entry.latency.p50 * 1000,
+            "p99": entry.latency.p99 and entry.latency.p99 * 1000,
+        },
+        "image_sessions": entry.sessions,
+        "client_sessions": client_sessions,
+        "busy": entry.busy,
+        "duplicates": list(entry.duplicates),
+        "last_error": entry.last_error,
+    }
+
+
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per image.")
+@click.option("--wait", default=1.5, show_default=True, help="Seconds to probe the images.")
+@click.pass_context
+@fail_cleanly
+def images(ctx: click.Context, as_json: bool, wait: float) -> None:
+    """List known images: status, latency and sessions."""
+    if ctx.invoked_subcommand is not None:
+        return
+    manager = open_manager()
+    entries = asyncio.run(probe(manager, wait))
+    rows = []
+    for entry in entries:
+        count = manager.session_stats(entry.image_id).total if entry.image_id else 0
+        rows.append(_row(entry, count))
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row))
+        return
+    if not rows:
+        click.echo(
+            "no images known; start one (stui image start NAME) or add one (stui images add)"
+        )
+        return
+    click.echo(
+        f"{'NAME':18} {'STATUS':13} {'LAST ms':>8} {'P50 ms':>8} {'P99 ms':>8} {'SESS':>5}  ADDRESS"
+    )
+    for row, entry in zip(rows, entries, strict=True):
+        lat = entry.latency
+        sessions = "-" if entry.sessions is None else str(entry.sessions)
+        click.echo(
+            f"{entry.name:18} {entry.status.value:13} {_ms(lat.last):>8} {_ms(lat.p50):>8} "
+            f"{_ms(lat.p99):>8} {sessions:>5}  {row['address'] or '-'}"
+        )
+        if entry.duplicates:
+            click.echo(
+                f"  warning: {entry.name} reports the same image_id as {', '.join(entry.duplicates)}"
+                " (a copied image file?)"
+            )
+        if entry.last_error and not entry.status.is_up:
+            click.echo(f"  {entry.last_error}")
+
+
+@images.command()
+@click.argument("name")
+@click.option("--address", required=True, help="tcp://HOST:PORT of the image's STUI server.")
+@click.option("--token", required=True, help="The image's token.")
+@fail_cleanly
+def add(name: str, address: str, token: str) -> None:
+    """Register an image that STUI did not start, by address and token."""
+    ImageRegistry(open_manager(), EndpointBook()).add(name, address, token)
+    click.echo(f"added {name} at {address}")
+
+
+@images.command()
+@click.argument("name")
+@fail_cleanly
+def remove(name: str) -> None:
+    """Forget an added image (its stored sessions stay listed)."""
+    if not EndpointBook().remove(name):
+        raise click.ClickException(f"no added image named {name!r}")
+    click.echo(f"removed {name}")

@@ -1,0 +1,244 @@
+"""HealthMonitor: one watcher task per image that connects, pings and reconnects.
+
+Each watcher runs the state machine of `status.py`:
+
+- connect: a fresh DEALER, `hello`, then the sessions are brought back (`sync.py`);
+- ping every `interval`; an answer later than `late_after` or a missed ping → degraded;
+  `miss_limit` missed pings in a row → disconnected (detached sessions);
+- reconnect with exponential back-off; a local image's endpoint is re-read each time,
+  since a restarted image has a new port and token;
+- away longer than `orphan_after` → orphaned (orphaned sessions).
+
+A long evaluation does not look like a dead image: the server answers pings from a
+process above the evaluation's priority.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+
+from stui.images.registry import ImageEntry, ImageIdentity, ImageRegistry
+from stui.images.status import ConnectionStatus
+from stui.images.sync import restore_sessions
+from stui.protocol.errors import ProtocolError, RemoteError
+from stui.protocol.messages import Welcome
+from stui.sessions.manager import SessionManager
+from stui.transport.connection import ImageConnection
+from stui.transport.errors import ConnectionClosed, TransportError
+
+
+@dataclass(frozen=True)
+class HealthPolicy:
+    interval: float = 1.0
+    late_after: float = 0.5
+    miss_limit: int = 2
+    orphan_after: float = 300.0
+    backoff_initial: float = 0.2
+    backoff_max: float = 5.0
+    connect_timeout: float = 2.0
+    discover_every: float = 2.0
+
+
+def identity_of(welcome: Welcome) -> ImageIdentity:
+    image = welcome.image
+    return ImageIdentity(
+        image_id=image.image_id,
+        instance_id=image.instance_id,
+        name=image.name or "",
+        dialect=image.dialect or "",
+        version=image.version or "",
+        image_path=image.image_path or "",
+        pid=image.pid,
+        started_at=image.started_at,
+    )
+
+
+class HealthMonitor:
+    """Watches every image in the registry; `connection(name)` lends a live connection."""
+
+    def __init__(
+        self,
+        registry: ImageRegistry,
+        client_id: str,
+        manager: SessionManager | None = None,
+        policy: HealthPolicy | None = None,
+    ) -> None:
+        self.registry = registry
+        self.client_id = client_id
+        self.manager = manager
+        self.policy = policy or HealthPolicy()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._connections: dict[str, ImageConnection] = {}
+        self._discovery: asyncio.Task[None] | None = None
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._watch_new(self.registry.refresh())
+        for entry in self.registry.entries():
+            self._watch(entry)
+        self._discovery = asyncio.create_task(self._discover_loop(), name="stui-discovery")
+
+    async def stop(self) -> None:
+        tasks = [*self._tasks.values(), *([self._discovery] if self._discovery else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+        for conn in list(self._connections.values()):
+            await conn.close()
+        self._connections.clear()
+
+    async def __aenter__(self) -> HealthMonitor:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def connection(self, name: str) -> ImageConnection | None:
+        """The live connection to an image, if it is up."""
+        entry = self.registry.get(name)
+        return self._connections.get(name) if entry.status.is_up else None
+
+    async def wait_for(
+        self, name: str, *statuses: ConnectionStatus, timeout: float = 10.0
+    ) -> ImageEntry:
+        """Wait until an image reaches one of statuses; TimeoutError otherwise."""
+        deadline = time.monotonic() + timeout
+        while True:
+            entry = self.registry.get(name)
+            if entry.status in statuses:
+                return entry
+            if time.monotonic() > deadline:
+                wanted = ", ".join(statuses)
+                raise TimeoutError(f"{name} is {entry.status}, not {wanted}, after {timeout} s")
+            await asyncio.sleep(0.02)
+
+    def forget(self, name: str) -> None:
+        """Stop watching an image (after registry.remove)."""
+        task = self._tasks.pop(name, None)
+        if task:
+            task.cancel()
+
+    # -- watching -------------------------------------------------------------------
+
+    def _watch_new(self, entries: list[ImageEntry]) -> None:
+        for entry in entries:
+            self._watch(entry)
+
+    def _watch(self, entry: ImageEntry) -> None:
+        if entry.name in self._tasks or entry.status is ConnectionStatus.REMOVED:
+            return
+        self._tasks[entry.name] = asyncio.create_task(
+            self._run(entry), name=f"stui-health-{entry.name}"
+        )
+
+    async def _discover_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.policy.discover_every)
+            with contextlib.suppress(Exception):
+                self._watch_new(self.registry.refresh())
+
+    async def _run(self, entry: ImageEntry) -> None:
+        backoff = self.policy.backoff_initial
+        away_since: float | None = None if entry.status.is_up else time.monotonic()
+        while entry.status is not ConnectionStatus.REMOVED:
+            if entry.endpoint is None:  # known from an earlier run, not reachable now
+                away_since = self._check_orphaned(entry, away_since)
+                await asyncio.sleep(self.policy.interval)
+                continue
+            conn = await self._connect(entry)
+            if conn is None:
+                away_since = self._check_orphaned(entry, away_since)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.policy.backoff_max)
+                continue
+            backoff = self.policy.backoff_initial
+            away_since = None
+            try:
+                reason = await self._ping_until_lost(entry, conn)
+            finally:
+                self._connections.pop(entry.name, None)
+                await conn.close()
+            away_since = time.monotonic()
+            self._disconnected(entry, reason)
+
+    async def _connect(self, entry: ImageEntry) -> ImageConnection | None:
+        assert entry.endpoint is not None
+        if not entry.history or entry.status not in (
+            ConnectionStatus.DISCONNECTED,
+            ConnectionStatus.ORPHANED,
+        ):
+            self.registry.set_status(entry, ConnectionStatus.CONNECTING, "connecting")
+        endpoint = entry.endpoint
+        conn = ImageConnection(endpoint.address, endpoint.token, self.client_id)
+        try:
+            welcome = await conn.connect(timeout=self.policy.connect_timeout)
+        except (TransportError, RemoteError, ProtocolError, TimeoutError, OSError) as e:
+            await conn.close()
+            entry.last_error = str(e)
+            if entry.status is ConnectionStatus.CONNECTING:
+                self._disconnected(entry, f"cannot connect: {e}")
+            return None
+        identity = identity_of(welcome)
+        self.registry.set_identity(entry, identity)
+        self._connections[entry.name] = conn
+        reason = f"connected to instance {identity.instance_id}"
+        if self.manager is not None:
+            await restore_sessions(conn, self.manager, identity.image_id, identity.instance_id)
+            self.registry.set_status(entry, ConnectionStatus.CONNECTED, reason, record=False)
+        else:
+            self.registry.set_status(entry, ConnectionStatus.CONNECTED, reason)
+        return conn
+
+    async def _ping_until_lost(self, entry: ImageEntry, conn: ImageConnection) -> str:
+        """Ping on the timer until the image is lost; answer why it was lost."""
+        misses = 0
+        policy = self.policy
+        while True:
+            started = time.monotonic()
+            try:
+                result = await conn.ping(timeout=policy.interval * 0.8)
+            except ConnectionClosed as e:
+                return f"connection lost ({e})"
+            except TransportError as e:
+                misses += 1
+                if misses >= policy.miss_limit:
+                    return f"{misses} pings missed ({e})"
+                self.registry.set_status(entry, ConnectionStatus.DEGRADED, f"ping missed ({e})")
+                continue  # ping again at once: detection must not wait a whole interval
+            misses = 0
+            rtt = result.rtt
+            self.registry.seen(entry, rtt, result.pong.busy, result.pong.sessions)
+            if rtt > policy.late_after:
+                self.registry.set_status(
+                    entry, ConnectionStatus.DEGRADED, f"late pong ({rtt:.3f} s)"
+                )
+            elif entry.status is ConnectionStatus.DEGRADED:
+                self.registry.set_status(entry, ConnectionStatus.CONNECTED, "answers in time again")
+            await asyncio.sleep(max(0.0, policy.interval - (time.monotonic() - started)))
+
+    def _disconnected(self, entry: ImageEntry, reason: str) -> None:
+        record = self.manager is None or entry.image_id is None
+        if not record:
+            self.manager.handle_disconnection(entry.image_id, reason)
+        self.registry.set_status(entry, ConnectionStatus.DISCONNECTED, reason, record=record)
+
+    def _check_orphaned(self, entry: ImageEntry, away_since: float | None) -> float:
+        now = time.monotonic()
+        if away_since is None:
+            return now
+        if (
+            now - away_since >= self.policy.orphan_after
+            and entry.status is not ConnectionStatus.ORPHANED
+        ):
+            reason = f"away for more than {self.policy.orphan_after:g} s"
+            record = self.manager is None or entry.image_id is None
+            if not record:
+                self.manager.mark_orphaned(entry.image_id)
+            self.registry.set_status(entry, ConnectionStatus.ORPHANED, reason, record=record)
+        return away_since
