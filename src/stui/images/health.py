@@ -110,19 +110,31 @@ class HealthMonitor:
         """Wait until an image reaches one of statuses; TimeoutError otherwise."""
         deadline = time.monotonic() + timeout
         while True:
-            entry = self.registry.get(name)
-            if entry.status in statuses:
+            entry = self.registry.find(name)
+            if entry is not None and entry.status in statuses:
                 return entry
             if time.monotonic() > deadline:
+                now = entry.status if entry else "unknown"
                 wanted = ", ".join(statuses)
-                raise TimeoutError(f"{name} is {entry.status}, not {wanted}, after {timeout} s")
+                raise TimeoutError(f"{name} is {now}, not {wanted}, after {timeout} s")
             await asyncio.sleep(0.02)
 
-    def forget(self, name: str) -> None:
-        """Stop watching an image (after registry.remove)."""
+    def add(self, name: str, address: str, token: str) -> ImageEntry:
+        """Register an image by address and token, and watch it at once."""
+        entry = self.registry.add(name, address, token)
+        self._watch(entry)
+        return entry
+
+    async def remove(self, name: str) -> None:
+        """Stop watching an image and forget it."""
         task = self._tasks.pop(name, None)
         if task:
             task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        conn = self._connections.pop(name, None)
+        if conn is not None:
+            await conn.close()
+        self.registry.remove(name)
 
     # -- watching -------------------------------------------------------------------
 

@@ -49,7 +49,7 @@ class HistoryEntry:
 class ImageEntry:
     name: str
     endpoint: Endpoint | None
-    status: ConnectionStatus = ConnectionStatus.DISCONNECTED
+    status: ConnectionStatus = ConnectionStatus.CONNECTING
     identity: ImageIdentity | None = None
     image_id: str | None = None
     last_seen: float | None = None
@@ -84,6 +84,9 @@ class ImageRegistry:
         except KeyError:
             known = ", ".join(sorted(self._entries)) or "none"
             raise RegistryError(f"no image named {name!r} is known (known: {known})") from None
+
+    def find(self, name: str) -> ImageEntry | None:
+        return self._entries.get(name)
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -178,7 +181,10 @@ class ImageRegistry:
         for record in self.manager.list_images():
             if not record.name or record.status == "removed" or record.name in self._entries:
                 continue
-            entry = ImageEntry(record.name, None, image_id=record.image_id)
-            if record.status in ("orphaned", "disconnected"):
-                entry.status = ConnectionStatus(record.status)
+            status = (
+                ConnectionStatus.ORPHANED
+                if record.status == "orphaned"
+                else ConnectionStatus.DISCONNECTED
+            )
+            entry = ImageEntry(record.name, None, status=status, image_id=record.image_id)
             self._entries[record.name] = entry

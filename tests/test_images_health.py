@@ -1,0 +1,250 @@
+"""Many real images at once: identity, health, reconnection, orphaned sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from stui import launcher, paths
+from stui.images.health import HealthMonitor, HealthPolicy
+from stui.images.registry import ImageRegistry
+from stui.images.status import ConnectionStatus as S
+from stui.protocol.errors import EvaluationFailed
+from stui.protocol.messages import EvalError, Result
+from stui.sessions.manager import SessionManager
+from stui.sessions.state import SessionState
+from stui.sessions.store import SessionStore
+from stui.tools.evaluate import evaluate_in_session
+
+FAST = HealthPolicy(interval=0.2, late_after=0.15, miss_limit=2, orphan_after=1.5,
+                    backoff_initial=0.05, backoff_max=0.3, discover_every=0.2)  # fmt: skip
+CLIENT = "c-" + "a" * 32
+
+
+def make_manager(home: Path, client: str = CLIENT) -> SessionManager:
+    return SessionManager(SessionStore(home / "sessions.db"), client)
+
+
+class Client:
+    """One STUI client process's worth of objects: store, registry, monitor."""
+
+    def __init__(self, home: Path, policy: HealthPolicy = FAST, client: str = CLIENT) -> None:
+        self.manager = make_manager(home, client)
+        self.registry = ImageRegistry(self.manager)
+        self.monitor = HealthMonitor(self.registry, client, self.manager, policy)
+
+    def conn(self, name: str):
+        conn = self.monitor.connection(name)
+        assert conn is not None, f"{name} is not connected"
+        return conn
+
+    async def wait(self, name: str, *statuses: S, timeout: float = 10.0):
+        return await self.monitor.wait_for(name, *statuses, timeout=timeout)
+
+    async def session(self, name: str) -> str:
+        """A new client session on an image, with its image-side session made."""
+        entry = self.registry.get(name)
+        session = self.manager.create_session(entry.image_id, label=f"ws-{name}")
+        await evaluate_in_session(self.conn(name), self.manager, session.id, "nil")
+        return session.id
+
+    async def value(self, name: str, session_id: str, code: str) -> str | None:
+        reply = await evaluate_in_session(self.conn(name), self.manager, session_id, code)
+        match reply:
+            case Result(value=value):
+                return value
+            case EvalError(message=message):
+                return f"error: {message}"
+
+
+@pytest.fixture
+async def client(stui_home: Path) -> AsyncIterator[Client]:
+    c = Client(stui_home)
+    await c.monitor.start()
+    yield c
+    await c.monitor.stop()
+
+
+async def test_six_images_connect_with_distinct_identities(start_images, client: Client) -> None:
+    infos = start_images(6)
+    for info in infos:
+        entry = await client.wait(info.name, S.CONNECTED)
+        assert entry.identity.image_id == info.image_id
+        assert entry.identity.pid == info.pid
+    ids = {client.registry.get(i.name).identity.instance_id for i in infos}
+    assert len(ids) == 6
+    await asyncio.sleep(0.5)
+    for info in infos:
+        latency = client.registry.get(info.name).latency
+        assert latency.count >= 2 and latency.p99 < 0.15
+
+
+async def test_isolation_between_images_sessions_and_clients(
+    start_images, client: Client, stui_home: Path
+) -> None:
+    a, b = start_images(2)
+    await client.wait(a.name, S.CONNECTED)
+    await client.wait(b.name, S.CONNECTED)
+    s1 = await client.session(a.name)
+    s2 = await client.session(a.name)
+    sb = await client.session(b.name)
+    assert await client.value(a.name, s1, "secret := 42") == "42"
+    assert await client.value(a.name, s1, "secret + 1") == "43"
+    assert await client.value(a.name, s2, "secret") == "nil"
+    assert await client.value(b.name, sb, "secret") == "nil"
+    other = Client(stui_home / "other", client="c-" + "b" * 32)
+    await other.monitor.start()
+    try:
+        await other.wait(a.name, S.CONNECTED)
+        so = await other.session(a.name)
+        assert await other.value(a.name, so, "secret") == "nil"
+        stolen = client.manager.get_session(s1).image_session_id
+        with pytest.raises(Exception, match="no_session"):
+            await other.conn(a.name).evaluate("secret", session=stolen)
+    finally:
+        await other.monitor.stop()
+
+
+async def test_kill_disconnects_fast_orphans_then_cleanup(start_images, client: Client) -> None:
+    victim, *others = start_images(3)
+    for info in (victim, *others):
+        await client.wait(info.name, S.CONNECTED)
+    doomed = [await client.session(victim.name) for _ in range(2)]
+    kept = await client.session(others[0].name)
+    os.kill(victim.pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    await client.wait(victim.name, S.DISCONNECTED, S.ORPHANED, timeout=5)
+    detected = time.monotonic() - killed_at
+    assert detected < 3.0
+    for info in others:
+        assert client.registry.get(info.name).status is S.CONNECTED
+    await client.wait(victim.name, S.ORPHANED, timeout=FAST.orphan_after + 5)
+    image_id = client.registry.get(victim.name).image_id
+    orphaned = client.manager.list_sessions(image_id, ["orphaned"])
+    assert sorted(s.id for s in orphaned) == sorted(doomed)
+    record = client.manager.cleanup_orphaned(image_id)
+    assert sorted(record.session_ids) == sorted(doomed) and record.cleaned == 2
+    assert client.manager.cleanup_history(image_id)[0].id == record.id
+    assert client.manager.get_session(kept).status == "active"
+    os.waitpid(victim.pid, 0)
+
+
+async def test_restart_gets_new_instance_and_restores_client_state(
+    start_images, client: Client
+) -> None:
+    (info,) = start_images(1)
+    first = await client.wait(info.name, S.CONNECTED)
+    old_instance = first.identity.instance_id
+    sid = await client.session(info.name)
+    assert await client.value(info.name, sid, "kept := 7") == "7"
+    state = SessionState(buffers={"workspace": "kept printString\n| é ∑"})
+    client.manager.save_state(sid, state)
+    old_image_session = client.manager.get_session(sid).image_session_id
+    launcher.stop_image(info.name)
+    await client.wait(info.name, S.DISCONNECTED)
+    launcher.start_image(info.name)
+    entry = await client.wait(info.name, S.CONNECTED, timeout=15)
+    assert entry.identity.instance_id != old_instance
+    assert entry.identity.image_id == info.image_id
+    session = client.manager.get_session(sid)
+    assert session.status == "active"
+    assert session.image_session_id and session.image_session_id != old_image_session
+    assert session.state.buffers == state.buffers
+    assert await client.value(info.name, sid, "kept") == "nil"  # image-side bindings are gone
+
+
+async def test_sigstop_degrades_and_sigcont_recovers(start_images, client: Client) -> None:
+    (info,) = start_images(1)
+    await client.wait(info.name, S.CONNECTED)
+    sid = await client.session(info.name)
+    assert await client.value(info.name, sid, "v := 5") == "5"
+    os.kill(info.pid, signal.SIGSTOP)
+    try:
+        await client.wait(info.name, S.DEGRADED, S.DISCONNECTED, timeout=5)
+        await client.wait(info.name, S.DISCONNECTED, timeout=5)
+    finally:
+        os.kill(info.pid, signal.SIGCONT)
+    entry = await client.wait(info.name, S.CONNECTED, timeout=10)
+    events = [h.status for h in entry.history]
+    assert S.DEGRADED in events and S.DISCONNECTED in events
+    assert await client.value(info.name, sid, "v") == "5"  # same instance: re-attached
+
+
+async def test_busy_image_stays_connected(start_images, client: Client) -> None:
+    (info,) = start_images(1)
+    await client.wait(info.name, S.CONNECTED)
+    sid = await client.session(info.name)
+    conn = client.conn(info.name)
+    image_session = client.manager.get_session(sid).image_session_id
+    loop = asyncio.create_task(conn.evaluate("[true] whileTrue", session=image_session))
+    await asyncio.sleep(2.0)
+    entry = client.registry.get(info.name)
+    assert entry.status is S.CONNECTED and entry.busy
+    await conn.interrupt(session=image_session)
+    with pytest.raises(EvaluationFailed, match="interrupted"):
+        await loop
+
+
+async def test_client_restart_restores_sessions_from_store(start_images, stui_home: Path) -> None:
+    (info,) = start_images(1)
+    first = Client(stui_home)
+    await first.monitor.start()
+    await first.wait(info.name, S.CONNECTED)
+    ids = [await first.session(info.name) for _ in range(3)]
+    assert await first.value(info.name, ids[0], "survivor := 99") == "99"
+    states = {}
+    for n, sid in enumerate(ids):
+        states[sid] = SessionState(buffers={"ws": f"buffer {n}"})
+        first.manager.save_state(sid, states[sid])
+    await first.monitor.stop()
+    first.manager.store.close()
+
+    second = Client(stui_home)
+    await second.monitor.start()
+    try:
+        await second.wait(info.name, S.CONNECTED)
+        restored = second.manager.list_sessions(info.image_id)
+        assert sorted(s.id for s in restored) == sorted(ids)
+        for sid in ids:
+            session = second.manager.get_session(sid)
+            assert session.status == "active"
+            assert msgspec.structs.replace(session.state, history=[]) == states[sid]
+        assert await second.value(info.name, ids[0], "survivor") == "99"
+    finally:
+        await second.monitor.stop()
+
+
+async def test_copied_image_is_flagged_as_duplicate(
+    start_images, client: Client, stui_home: Path
+) -> None:
+    (original,) = start_images(1)
+    images = paths.data_dir() / "images"
+    copy = images / "copy"
+    copy.mkdir()
+    for suffix in (".image", ".changes"):
+        shutil.copyfile(images / original.name / f"{original.name}{suffix}", copy / f"copy{suffix}")
+    meta = launcher.images.read_meta(original.name)
+    (copy / "image.json").write_bytes(
+        msgspec.json.encode(msgspec.structs.replace(meta, name="copy"))
+    )
+    launcher.start_image("copy")
+    await client.wait(original.name, S.CONNECTED)
+    await client.wait("copy", S.CONNECTED)
+    assert client.registry.get("copy").duplicates == (original.name,)
+    assert client.registry.get(original.name).duplicates == ("copy",)
+
+
+async def test_wrong_token_is_reported_not_retried_silently(start_images, client: Client) -> None:
+    (info,) = start_images(1)
+    await client.wait(info.name, S.CONNECTED)
+    client.monitor.add("bad-token", info.address, "0" * 32)
+    await client.wait("bad-token", S.DISCONNECTED)
+    assert "unauthorized" in (client.registry.get("bad-token").last_error or "")
