@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from stui import launcher
@@ -69,3 +71,13 @@ def start_images(stui_home: Path, template: Path) -> Callable[..., list[RuntimeI
 def running_image(start_images: Callable[..., list[RuntimeInfo]]) -> RuntimeInfo:
     """One created and started image in a private STUI_HOME."""
     return start_images(1)[0]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A safety net: no VM started below this run's temporary directory outlives it."""
+    base = str(session.config._tmp_path_factory.getbasetemp())  # type: ignore[attr-defined]
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        cmdline = proc.info["cmdline"] or []
+        if proc.info["name"] == "squeakvm" and any(arg.startswith(base) for arg in cmdline):
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
