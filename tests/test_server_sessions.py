@@ -233,3 +233,16 @@ def test_cleanup_expired_removes_every_clients_expired_sessions(
     assert reply["type"] == "cleaned"
     assert me.request("ping")["sessions"] == 1
     assert value(me, "1", mine) == "1"
+
+
+def test_a_busy_session_does_not_starve_another(client: Peer) -> None:
+    busy, other = create(client), create(client)
+    loop = client.send("evaluate", code="[true] whileTrue", session=busy)
+    time.sleep(0.1)
+    for n in range(5):
+        start = time.monotonic()
+        assert value(client, f"{n} + 1", other) == str(n + 1)
+        assert time.monotonic() - start < 1.0
+    client.send("interrupt", session=busy)
+    assert client.recv()["id"] == loop
+    assert client.recv()["was_running"] is True
