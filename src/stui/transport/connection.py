@@ -1,0 +1,570 @@
+"""ImageConnection: one ZeroMQ DEALER to one image, with correlated requests on asyncio.
+
+The hot path is kept lean on purpose. The socket's file descriptor is watched with
+``loop.add_reader``: one callback drains every frame that is ready and resolves the
+waiting request's future directly. There is no task or extra future per message.
+libzmq signals its descriptor edge-triggered, so the socket's EVENTS are checked
+again after every send and receive, as libzmq's documentation requires.
+
+A socket monitor watches the link. Before the handshake, a refused or failed connection
+fails ``connect()`` at once instead of at the hello deadline. After it, losing the link
+fails every pending request with ConnectionLost and closes the connection: a new TCP
+connection would need a new hello, so reconnecting is the caller's job (create another
+ImageConnection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from enum import StrEnum
+from typing import Any, Final
+
+import msgspec
+import zmq
+from zmq.utils.monitor import recv_monitor_message
+
+from stui.protocol import (
+    MAX_FRAME,
+    PROTOCOL_VERSION,
+    Cleaned,
+    CleanupScope,
+    Closed,
+    ErrorReply,
+    EvalError,
+    EvalMode,
+    Evaluate,
+    EvaluationFailed,
+    Event,
+    Hello,
+    Interrupt,
+    Interrupted,
+    Message,
+    Ping,
+    Pong,
+    ProtocolError,
+    RemoteError,
+    Request,
+    Response,
+    Result,
+    SessionAttach,
+    SessionCleanup,
+    SessionClose,
+    SessionCreate,
+    SessionInfo,
+    SessionList,
+    SessionListReply,
+    SessionReply,
+    SessionStats,
+    SessionStatsReply,
+    Transcript,
+    Unknown,
+    Welcome,
+    check_compatible,
+    deadline_for,
+    decode,
+    encode,
+    type_tag,
+)
+from stui.transport.errors import (
+    ConnectionClosed,
+    ConnectionLost,
+    ConnectionTimeout,
+    ImageUnreachable,
+    TransportError,
+)
+
+log = logging.getLogger(__name__)
+
+HWM: Final = 10_000
+RECONNECT_IVL_MS: Final = 100
+HANDSHAKE_IVL_MS: Final = 5_000
+EVENT_QUEUE_SIZE: Final = 10_000
+FLUSH_RETRY_S: Final = 0.005
+DRAIN_BATCH: Final = 512
+ADDRESS_SCHEMES: Final = ("tcp://", "ipc://", "inproc://")
+
+_MONITORED: Final = (
+    zmq.EVENT_HANDSHAKE_SUCCEEDED
+    | zmq.EVENT_DISCONNECTED
+    | zmq.EVENT_CONNECT_RETRIED
+    | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+    | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+    | zmq.EVENT_HANDSHAKE_FAILED_AUTH
+)
+
+
+class State(StrEnum):
+    NEW = "new"
+    CONNECTING = "connecting"
+    READY = "ready"
+    CLOSED = "closed"
+
+
+class PingResult(msgspec.Struct, frozen=True):
+    """A pong and the round trip measured on this side, in seconds."""
+
+    pong: Pong
+    rtt: float
+
+
+class _End:
+    """Marks the end of the event stream."""
+
+
+_END: Final = _End()
+
+TransportErrorFactory = Callable[[], TransportError]
+
+
+class ImageConnection:
+    """One authenticated link to one image.
+
+    ``await connect()`` opens the socket and says hello; ``request()`` and the typed
+    methods may run concurrently; ``events()`` yields what the image pushes. After
+    ``close()``, or once the link is lost, every call raises ConnectionClosed.
+    """
+
+    def __init__(
+        self,
+        address: str,
+        token: str,
+        client_id: str,
+        *,
+        context: zmq.Context[Any] | None = None,
+    ) -> None:
+        if not address.startswith(ADDRESS_SCHEMES):
+            raise ValueError(f"not an image address: {address!r} (expected tcp://HOST:PORT)")
+        self.address = address
+        self.client_id = client_id
+        self._token = token
+        self._context = context
+        self.welcome: Welcome | None = None
+        self.state = State.NEW
+        self.dropped_replies = 0
+        self.dropped_events = 0
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[Response]] = {}
+        self._outbox: deque[tuple[int, bytes]] = deque()
+        self._events: asyncio.Queue[Event | Unknown | _End] = asyncio.Queue(EVENT_QUEUE_SIZE)
+        self._closed_error: TransportErrorFactory = self._not_connected
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._sock: zmq.Socket[bytes] | None = None
+        self._monitor: zmq.Socket[bytes] | None = None
+        self._fds: list[int] = []
+        self._flush_timer: asyncio.TimerHandle | None = None
+        self._linked = False
+
+    def __repr__(self) -> str:
+        return f"<ImageConnection {self.address} {self.state}>"
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def connect(self, timeout: float | None = None) -> Welcome:
+        """Open the socket and say hello; ImageUnreachable if no image answers."""
+        if self.state is not State.NEW:
+            raise TransportError(f"connect() was already called on {self!r}")
+        self._open()
+        try:
+            return await self.hello(timeout)
+        except ConnectionTimeout as exc:
+            self._shutdown(self._closed_by_failure)
+            raise ImageUnreachable(self.address, f"no answer to hello ({exc})") from None
+        except BaseException:
+            self._shutdown(self._closed_by_failure)
+            raise
+
+    async def close(self) -> None:
+        """Close the socket; pending requests fail with ConnectionClosed. Idempotent."""
+        self._shutdown(lambda: ConnectionClosed(f"the connection to {self.address} was closed"))
+
+    async def __aenter__(self) -> ImageConnection:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    async def events(self) -> AsyncIterator[Event | Unknown]:
+        """What the image pushes, in order; ends when the connection closes.
+
+        At most EVENT_QUEUE_SIZE events wait to be read; beyond that the oldest are
+        dropped (counted in ``dropped_events``), so a reader that falls behind cannot
+        exhaust memory.
+        """
+        while True:
+            item = await self._events.get()
+            if isinstance(item, _End):
+                self._push_event(item)  # let any other reader end too
+                return
+            yield item
+
+    # ------------------------------------------------------------------ requests
+
+    async def request(self, message: Request, timeout: float | None = None) -> Response:
+        """Send one request and await its response.
+
+        The request gets a fresh id. It fails with the RemoteError subclass of an
+        ``error`` reply, ConnectionTimeout after its deadline (``timeout`` seconds, or
+        the protocol's deadline for its type), and ConnectionClosed when the
+        connection closes first.
+        """
+        state = self.state
+        if state is not State.READY and not (state is State.CONNECTING and type(message) is Hello):
+            raise self._closed_error()
+        loop = self._loop
+        assert loop is not None
+        rid = next(self._ids)
+        message = msgspec.structs.replace(message, id=rid)
+        frame = encode(message)
+        tag = type_tag(message)
+        delay = deadline_for(tag) if timeout is None else timeout
+        if delay <= 0:
+            raise ValueError(f"timeout must be positive, not {delay}")
+        future: asyncio.Future[Response] = loop.create_future()
+        self._pending[rid] = future
+        timer = loop.call_later(delay, self._expire, rid, tag, delay)
+        try:
+            self._send(rid, frame)
+            return await future
+        finally:
+            timer.cancel()
+            del self._pending[rid]
+
+    async def hello(self, timeout: float | None = None) -> Welcome:
+        """Authenticate; checks the image's protocol major. Sets ``welcome``."""
+        reply = await self.request(
+            Hello(client_id=self.client_id, protocol=PROTOCOL_VERSION, token=self._token),
+            timeout,
+        )
+        match reply:
+            case Welcome():
+                check_compatible(reply.protocol)
+                self.welcome = reply
+                if self.state is State.CONNECTING:
+                    self.state = State.READY
+                return reply
+            case _:
+                raise _unexpected("hello", reply)
+
+    async def ping(self, timeout: float | None = None) -> PingResult:
+        started = time.perf_counter()
+        reply = await self.request(Ping(), timeout)
+        rtt = time.perf_counter() - started
+        match reply:
+            case Pong():
+                return PingResult(reply, rtt)
+            case _:
+                raise _unexpected("ping", reply)
+
+    async def evaluate(
+        self,
+        code: str,
+        mode: EvalMode | str = EvalMode.PRINT,
+        session: str | None = None,
+        timeout: float | None = None,
+        max_print: int | None = None,
+    ) -> Result:
+        """Evaluate code; EvaluationFailed carries the image's ``eval_error``."""
+        message = Evaluate(code=code, mode=EvalMode(mode), session=_opt(session))
+        if max_print is not None:
+            message = msgspec.structs.replace(message, max_print=max_print)
+        reply = await self.request(message, timeout)
+        match reply:
+            case Result():
+                return reply
+            case EvalError():
+                raise EvaluationFailed(reply)
+            case _:
+                raise _unexpected("evaluate", reply)
+
+    async def interrupt(self, session: str | None = None) -> Interrupted:
+        reply = await self.request(Interrupt(session=_opt(session)))
+        match reply:
+            case Interrupted():
+                return reply
+            case _:
+                raise _unexpected("interrupt", reply)
+
+    async def session_create(self, label: str | None = None) -> SessionInfo:
+        reply = await self.request(SessionCreate(label=_opt(label)))
+        match reply:
+            case SessionReply():
+                return reply.session
+            case _:
+                raise _unexpected("session.create", reply)
+
+    async def session_attach(self, session: str) -> SessionInfo:
+        reply = await self.request(SessionAttach(session=session))
+        match reply:
+            case SessionReply():
+                return reply.session
+            case _:
+                raise _unexpected("session.attach", reply)
+
+    async def session_close(self, session: str) -> None:
+        reply = await self.request(SessionClose(session=session))
+        match reply:
+            case Closed():
+                return
+            case _:
+                raise _unexpected("session.close", reply)
+
+    async def session_list(self, include_orphaned: bool = False) -> list[SessionInfo]:
+        reply = await self.request(SessionList(include_orphaned=include_orphaned))
+        match reply:
+            case SessionListReply():
+                return reply.sessions
+            case _:
+                raise _unexpected("session.list", reply)
+
+    async def session_stats(self) -> SessionStatsReply:
+        reply = await self.request(SessionStats())
+        match reply:
+            case SessionStatsReply():
+                return reply
+            case _:
+                raise _unexpected("session.stats", reply)
+
+    async def session_cleanup(
+        self, scope: CleanupScope | str, hours: float | None = None
+    ) -> Cleaned:
+        """Clean up own sessions (``expired``: anyone's expired ones); see the spec."""
+        scope = CleanupScope(scope)
+        if (scope is CleanupScope.OLDER_THAN) != (hours is not None):
+            raise ValueError("hours is required with scope older_than, and only with it")
+        if hours is not None and hours < 0:
+            raise ValueError(f"hours must not be negative, not {hours}")
+        reply = await self.request(SessionCleanup(scope=scope, hours=_opt(hours)))
+        match reply:
+            case Cleaned():
+                return reply
+            case _:
+                raise _unexpected("session.cleanup", reply)
+
+    # ------------------------------------------------------------------ socket
+
+    def _open(self) -> None:
+        loop = asyncio.get_running_loop()
+        context = self._context or zmq.Context.instance()
+        sock = context.socket(zmq.DEALER)
+        # IMMEDIATE stays 0: with 1, libzmq discards replies that arrived just before
+        # the peer closed (an image refusing a token answers, then closes).
+        for option, value in (
+            (zmq.LINGER, 0),
+            (zmq.IMMEDIATE, 0),
+            (zmq.SNDHWM, HWM),
+            (zmq.RCVHWM, HWM),
+            (zmq.RECONNECT_IVL, RECONNECT_IVL_MS),
+            (zmq.HANDSHAKE_IVL, HANDSHAKE_IVL_MS),
+            (zmq.MAXMSGSIZE, MAX_FRAME),
+        ):
+            sock.setsockopt(option, value)
+        monitor = sock.get_monitor_socket(_MONITORED)
+        try:
+            sock.connect(self.address)
+        except zmq.ZMQError as exc:
+            sock.disable_monitor()
+            monitor.close(linger=0)
+            sock.close(linger=0)
+            raise ImageUnreachable(self.address, f"the address is not usable ({exc})") from None
+        self._loop, self._sock, self._monitor = loop, sock, monitor
+        self._fds = [sock.FD, monitor.FD]
+        loop.add_reader(self._fds[0], self._on_readable)
+        loop.add_reader(self._fds[1], self._on_monitor)
+        self.state = State.CONNECTING
+        self._closed_error = self._not_ready
+        loop.call_soon(self._on_readable)
+        loop.call_soon(self._on_monitor)
+
+    def _send(self, rid: int, frame: bytes) -> None:
+        sock = self._sock
+        assert sock is not None
+        if self._outbox:
+            self._outbox.append((rid, frame))
+            return
+        try:
+            sock.send(frame, zmq.NOBLOCK)
+        except zmq.Again:
+            self._outbox.append((rid, frame))
+            self._arm_flush()
+            return
+        if sock.get(zmq.EVENTS) & zmq.POLLIN:
+            self._loop.call_soon(self._on_readable)  # type: ignore[union-attr]
+
+    def _arm_flush(self) -> None:
+        if self._flush_timer is None and self._loop is not None:
+            self._flush_timer = self._loop.call_later(FLUSH_RETRY_S, self._flush)
+
+    def _flush(self) -> None:
+        """Send what waited for room (no connection yet, or a full HWM)."""
+        self._flush_timer = None
+        sock = self._sock
+        if sock is None:
+            return
+        outbox = self._outbox
+        while outbox:
+            rid, frame = outbox[0]
+            if rid in self._pending:
+                try:
+                    sock.send(frame, zmq.NOBLOCK)
+                except zmq.Again:
+                    self._arm_flush()
+                    break
+            outbox.popleft()
+        if sock.get(zmq.EVENTS) & zmq.POLLIN:
+            self._loop.call_soon(self._on_readable)  # type: ignore[union-attr]
+
+    def _on_readable(self) -> None:
+        sock = self._sock
+        if sock is None:
+            return
+        try:
+            for _ in range(DRAIN_BATCH):
+                if not sock.get(zmq.EVENTS) & zmq.POLLIN:
+                    break
+                self._dispatch(sock.recv_multipart(zmq.NOBLOCK))
+            else:
+                self._loop.call_soon(self._on_readable)  # type: ignore[union-attr]
+        except zmq.Again:
+            pass
+        except zmq.ZMQError as exc:
+            reason = f"the socket to {self.address} failed: {exc}"
+            log.debug("%s", reason)
+            self._shutdown(lambda: ConnectionLost(reason))
+            return
+        if self._outbox and self._flush_timer is None:
+            self._flush()
+
+    def _dispatch(self, frames: list[bytes]) -> None:
+        frame = frames[0]
+        if not frame and len(frames) > 1:
+            frame = frames[1]  # an empty delimiter frame is tolerated
+        try:
+            message = decode(frame)
+        except ProtocolError as exc:
+            if not self._fail(exc.request_id, exc):
+                log.warning("dropped a malformed frame from %s: %s", self.address, exc)
+            return
+        match message:
+            case Transcript():
+                self._push_event(message)
+            case ErrorReply(id=None):
+                log.warning("%s refused a request it could not read: %s", self.address, message)
+            case ErrorReply(id=rid):
+                if not self._fail(rid, RemoteError.from_reply(message)):
+                    self.dropped_replies += 1
+            case Unknown(id=rid) if rid in self._pending:
+                error = ProtocolError(f"unknown reply type {message.type!r}", request_id=rid)
+                self._fail(rid, error)
+            case Unknown():
+                self._push_event(message)
+            case _:
+                future = self._pending.get(message.id)
+                if future is None or future.done():
+                    self.dropped_replies += 1
+                else:
+                    future.set_result(message)
+
+    def _fail(self, rid: int | None, error: BaseException) -> bool:
+        future = self._pending.get(rid) if rid is not None else None
+        if future is None or future.done():
+            return False
+        future.set_exception(error)
+        return True
+
+    def _expire(self, rid: int, tag: str, delay: float) -> None:
+        self._fail(rid, ConnectionTimeout(f"no reply to {tag} from {self.address} in {delay:g} s"))
+
+    def _push_event(self, item: Event | Unknown | _End) -> None:
+        if self._events.full():
+            self._events.get_nowait()
+            self.dropped_events += 1
+        self._events.put_nowait(item)
+
+    # ------------------------------------------------------------------ link
+
+    def _on_monitor(self) -> None:
+        monitor = self._monitor
+        while monitor is not None and monitor.get(zmq.EVENTS) & zmq.POLLIN:
+            try:
+                event = recv_monitor_message(monitor, zmq.NOBLOCK)
+            except zmq.ZMQError:
+                return
+            self._on_link_event(event["event"])
+            monitor = self._monitor
+
+    def _on_link_event(self, event: int) -> None:
+        if event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+            self._linked = True
+        elif self._linked and event in (zmq.EVENT_DISCONNECTED, zmq.EVENT_CONNECT_RETRIED):
+            self._on_readable()  # a reply that arrived before the close still counts
+            self._shutdown(lambda: ConnectionLost(f"the connection to {self.address} was lost"))
+        elif not self._linked and self.state is State.CONNECTING:
+            reason = _REASONS.get(event)
+            if reason is not None:
+                self._fail_all(lambda: ImageUnreachable(self.address, reason))
+
+    def _fail_all(self, make_error: TransportErrorFactory) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(make_error())
+
+    def _shutdown(self, make_error: TransportErrorFactory) -> None:
+        if self.state is State.CLOSED:
+            return
+        self.state = State.CLOSED
+        self._closed_error = make_error
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        if self._loop is not None:
+            for fd in self._fds:
+                self._loop.remove_reader(fd)
+        if self._sock is not None:
+            self._sock.disable_monitor()
+            self._sock.close(linger=0)
+        if self._monitor is not None:
+            self._monitor.close(linger=0)
+        self._sock = self._monitor = None
+        self._outbox.clear()
+        self._fail_all(make_error)
+        self._push_event(_END)
+
+    def _not_connected(self) -> TransportError:
+        return ConnectionClosed(f"not connected to {self.address}: await connect() first")
+
+    def _not_ready(self) -> TransportError:
+        return ConnectionClosed(f"the connection to {self.address} has not said hello yet")
+
+    def _closed_by_failure(self) -> TransportError:
+        return ConnectionClosed(f"connecting to {self.address} failed; open a new connection")
+
+
+_REASONS: Final = {
+    zmq.EVENT_CONNECT_RETRIED: "the connection was refused",
+    zmq.EVENT_DISCONNECTED: "the peer closed the connection during the handshake",
+    zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL: "the ZeroMQ handshake failed",
+    zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL: "the peer does not speak ZMTP 3",
+    zmq.EVENT_HANDSHAKE_FAILED_AUTH: "the peer refused the ZeroMQ security handshake",
+}
+
+
+def _opt(value: Any) -> Any:
+    """None as UNSET, so an optional request field is left out of the frame."""
+    return msgspec.UNSET if value is None else value
+
+
+def _unexpected(request: str, reply: Message) -> ProtocolError:
+    return ProtocolError(
+        f"the image answered {request} with {type_tag(reply)!r}",
+        request_id=getattr(reply, "id", None),
+    )
