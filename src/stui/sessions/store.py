@@ -128,7 +128,13 @@ class SessionStore:
         """
         with self._errors("open"):
             conn = self._conn_or_fail()
-            version = self._classify(conn)
+            # One read transaction: a consistent snapshot, even while another process
+            # is creating the schema (else its tables could be seen before its id).
+            conn.execute("BEGIN")
+            try:
+                version = self._classify(conn)
+            finally:
+                conn.execute("COMMIT")
             if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
