@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import signal
@@ -248,3 +249,48 @@ async def test_wrong_token_is_reported_not_retried_silently(start_images, client
     client.monitor.add("bad-token", info.address, "0" * 32)
     await client.wait("bad-token", S.DISCONNECTED)
     assert "unauthorized" in (client.registry.get("bad-token").last_error or "")
+
+
+async def test_cleanup_policy_removes_old_orphans_and_records_it(
+    start_images, stui_home: Path
+) -> None:
+    (info,) = start_images(1)
+    policy = dataclasses.replace(FAST, orphan_after=0.3, cleanup_orphaned_after=0.2)
+    c = Client(stui_home, policy)
+    await c.monitor.start()
+    try:
+        await c.wait(info.name, S.CONNECTED)
+        sid = await c.session(info.name)
+        os.kill(info.pid, signal.SIGKILL)
+        await c.wait(info.name, S.ORPHANED, timeout=5)
+        deadline = time.monotonic() + 5
+        while c.manager.list_sessions(info.image_id) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert not c.manager.list_sessions(info.image_id)
+        (record,) = c.manager.cleanup_history(info.image_id)
+        assert record.policy and record.session_ids == [sid]
+    finally:
+        await c.monitor.stop()
+        os.waitpid(info.pid, 0)
+
+
+async def test_an_image_away_since_an_earlier_run_is_orphaned_by_age(
+    start_images, stui_home: Path
+) -> None:
+    (info,) = start_images(1)
+    first = Client(stui_home)
+    await first.monitor.start()
+    await first.wait(info.name, S.CONNECTED)
+    sid = await first.session(info.name)
+    os.kill(info.pid, signal.SIGKILL)
+    await first.wait(info.name, S.DISCONNECTED)
+    await first.monitor.stop()
+    os.waitpid(info.pid, 0)
+    await asyncio.sleep(0.5)
+    later = Client(stui_home, HealthPolicy(orphan_after=0.4, interval=0.1))
+    await later.monitor.start()
+    try:
+        await later.wait(info.name, S.ORPHANED, timeout=3)
+        assert later.manager.get_session(sid).status == "orphaned"
+    finally:
+        await later.monitor.stop()

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from stui.images.registry import ImageEntry, ImageIdentity, ImageRegistry
 from stui.images.status import ConnectionStatus
@@ -40,6 +41,7 @@ class HealthPolicy:
     backoff_max: float = 5.0
     connect_timeout: float = 2.0
     discover_every: float = 2.0
+    cleanup_orphaned_after: float | None = None  # seconds; None: no automatic cleanup
 
 
 def identity_of(welcome: Welcome) -> ImageIdentity:
@@ -154,29 +156,28 @@ class HealthMonitor:
             await asyncio.sleep(self.policy.discover_every)
             with contextlib.suppress(Exception):
                 self._watch_new(self.registry.refresh())
+            with contextlib.suppress(Exception):
+                self._apply_cleanup_policy()
 
     async def _run(self, entry: ImageEntry) -> None:
         backoff = self.policy.backoff_initial
-        away_since: float | None = None if entry.status.is_up else time.monotonic()
         while entry.status is not ConnectionStatus.REMOVED:
             if entry.endpoint is None:  # known from an earlier run, not reachable now
-                away_since = self._check_orphaned(entry, away_since)
+                self._check_orphaned(entry)
                 await asyncio.sleep(self.policy.interval)
                 continue
             conn = await self._connect(entry)
             if conn is None:
-                away_since = self._check_orphaned(entry, away_since)
+                self._check_orphaned(entry)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.policy.backoff_max)
                 continue
             backoff = self.policy.backoff_initial
-            away_since = None
             try:
                 reason = await self._ping_until_lost(entry, conn)
             finally:
                 self._connections.pop(entry.name, None)
                 await conn.close()
-            away_since = time.monotonic()
             self._disconnected(entry, reason)
 
     async def _connect(self, entry: ImageEntry) -> ImageConnection | None:
@@ -197,6 +198,8 @@ class HealthMonitor:
                 self._disconnected(entry, f"cannot connect: {e}")
             return None
         identity = identity_of(welcome)
+        entry.away_since = None
+        entry.last_error = None
         self.registry.set_identity(entry, identity)
         self._connections[entry.name] = conn
         reason = f"connected to instance {identity.instance_id}"
@@ -235,22 +238,35 @@ class HealthMonitor:
             await asyncio.sleep(max(0.0, policy.interval - (time.monotonic() - started)))
 
     def _disconnected(self, entry: ImageEntry, reason: str) -> None:
+        if entry.away_since is None:
+            entry.away_since = time.time()
         record = self.manager is None or entry.image_id is None
         if not record:
             self.manager.handle_disconnection(entry.image_id, reason)
         self.registry.set_status(entry, ConnectionStatus.DISCONNECTED, reason, record=record)
 
-    def _check_orphaned(self, entry: ImageEntry, away_since: float | None) -> float:
-        now = time.monotonic()
-        if away_since is None:
-            return now
+    def _check_orphaned(self, entry: ImageEntry) -> None:
+        """An image away for longer than orphan_after: it and its sessions are orphaned."""
+        now = time.time()
+        if entry.away_since is None:
+            entry.away_since = now
         if (
-            now - away_since >= self.policy.orphan_after
-            and entry.status is not ConnectionStatus.ORPHANED
+            now - entry.away_since < self.policy.orphan_after
+            or entry.status is ConnectionStatus.ORPHANED
         ):
-            reason = f"away for more than {self.policy.orphan_after:g} s"
-            record = self.manager is None or entry.image_id is None
-            if not record:
-                self.manager.mark_orphaned(entry.image_id)
-            self.registry.set_status(entry, ConnectionStatus.ORPHANED, reason, record=record)
-        return away_since
+            return
+        reason = f"away for more than {self.policy.orphan_after:g} s"
+        record = self.manager is None or entry.image_id is None
+        if not record:
+            self.manager.mark_orphaned(entry.image_id)
+        self.registry.set_status(entry, ConnectionStatus.ORPHANED, reason, record=record)
+
+    def _apply_cleanup_policy(self) -> None:
+        """Delete orphaned sessions unused for longer than the policy's age, recorded."""
+        age = self.policy.cleanup_orphaned_after
+        if age is None or self.manager is None:
+            return
+        cutoff = datetime.now(UTC) - timedelta(seconds=age)
+        stale = self.manager.list_sessions(None, ["orphaned"])
+        for image_id in sorted({s.image_id for s in stale if s.last_seen_at < cutoff}):
+            self.manager.cleanup_orphaned(image_id, older_than=timedelta(seconds=age), policy=True)

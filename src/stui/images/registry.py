@@ -60,6 +60,7 @@ class ImageEntry:
     sessions: int | None = None
     busy: bool = False
     last_error: str | None = None
+    away_since: float | None = None  # wall clock; None while up
 
 
 Listener = Callable[[ImageEntry], None]
@@ -174,6 +175,14 @@ class ImageRegistry:
         for listener in self._listeners:
             listener(entry)
 
+    def _away_since(self, image_id: str) -> float | None:
+        """When an image was last seen going away, from the stored connection events."""
+        assert self.manager is not None
+        for event in self.manager.connection_history(image_id, limit=1):
+            if event.event in ("disconnected", "orphaned"):
+                return event.at.timestamp()
+        return None
+
     def _load_known(self) -> None:
         """Images seen in earlier runs: listed (as away) until they are found again."""
         if self.manager is None:
@@ -187,4 +196,5 @@ class ImageRegistry:
                 else ConnectionStatus.DISCONNECTED
             )
             entry = ImageEntry(record.name, None, status=status, image_id=record.image_id)
+            entry.away_since = self._away_since(record.image_id)
             self._entries[record.name] = entry
