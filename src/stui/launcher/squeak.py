@@ -150,7 +150,9 @@ class SqueakLauncher:
             base = self._base_path(base_key)
             if force or not looks_like_image(base):
                 self.check_dependencies(need_x=True)
-                self._retry(lambda: self._build_base(base), "prepare the base image", progress)
+                self._retry(
+                    lambda: self._build_base(base, progress), "prepare the base image", progress
+                )
             progress("filing in the STUI server")
             self._retry(
                 lambda: self._build_template(base, template), "file in the server", progress
@@ -191,12 +193,14 @@ class SqueakLauncher:
             shutil.copyfile(self.stock_image, work / "boot.image")
             (work / "bootstrap.st").write_bytes(_source(BOOTSTRAP_SOURCE))
             (work / "boot.st").write_text(self._boot_script(work))
+            progress("starting Debian's Squeak image on a private X display (about 25 s, once)")
             with _xvfb() as display:
-                self._drive_notifier(work, display)
+                self._drive_notifier(work, display, progress)
             base = work / "base.image"
             if not looks_like_image(base):
                 raise TemplateError("the image did not save itself after the bootstrap file-in")
             (work / "base.changes").write_bytes(b"")
+            progress("checking the base image headless")
             answer = self.evaluate_once(base, "3 + 4")
             if answer != "7":
                 raise TemplateError(f"the base image does not evaluate: 3 + 4 gave {answer!r}")
@@ -213,7 +217,7 @@ class SqueakLauncher:
             f" StuiBoot saveImageAs: {save_to}] forkAt: Processor userSchedulingPriority!\n"
         )
 
-    def _drive_notifier(self, work: Path, display: str) -> None:
+    def _drive_notifier(self, work: Path, display: str, progress: Progress) -> None:
         """Open the start-up notifier's debugger and 'do it' a file-in of boot.st."""
         env = {**os.environ, "DISPLAY": display}
         log = (work / "boot-vm.log").open("wb")
@@ -229,12 +233,14 @@ class SqueakLauncher:
                 time.sleep(pause)
 
             time.sleep(10)
+            progress("opening the start-up notifier's debugger")
             xdo("mousemove", "504", "29", "click", "1", pause=4)  # the notifier's "Debug"
             xdo("mousemove", "710", "300", "click", "1", pause=1)  # the debugger's code pane
             xdo("key", "alt+a", pause=0.5)
             xdo("key", "BackSpace", pause=0.5)
             xdo("type", "--delay", "40", f"(FileStream oldFileNamed: {_st_string(str(work / 'boot.st'))}) fileIn", pause=1)  # fmt: skip
             xdo("key", "alt+a", pause=0.5)
+            progress("filing in the bootstrap and saving")
             xdo("key", "alt+d", pause=0)  # do it
             try:
                 vm.wait(timeout=90)
