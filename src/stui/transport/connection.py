@@ -88,6 +88,11 @@ FLUSH_RETRY_S: Final = 0.005
 DRAIN_BATCH: Final = 512
 ADDRESS_SCHEMES: Final = ("tcp://", "ipc://", "inproc://")
 
+# Plain ints: pyzmq's flag enums cost microseconds per operation on the hot path.
+_EVENTS: Final = int(zmq.EVENTS)
+_POLLIN: Final = int(zmq.POLLIN)
+_NOBLOCK: Final = int(zmq.NOBLOCK)
+
 _MONITORED: Final = (
     zmq.EVENT_HANDSHAKE_SUCCEEDED
     | zmq.EVENT_DISCONNECTED
@@ -274,7 +279,9 @@ class ImageConnection:
         max_print: int | None = None,
     ) -> Result:
         """Evaluate code; EvaluationFailed carries the image's ``eval_error``."""
-        message = Evaluate(code=code, mode=EvalMode(mode), session=_opt(session))
+        if mode not in _MODES:
+            raise ValueError(f"mode must be one of {sorted(_MODES)}, not {mode!r}")
+        message = Evaluate(code=code, mode=mode, session=_opt(session))  # type: ignore[arg-type]
         if max_print is not None:
             message = msgspec.structs.replace(message, max_print=max_print)
         reply = await self.request(message, timeout)
@@ -392,12 +399,12 @@ class ImageConnection:
             self._outbox.append((rid, frame))
             return
         try:
-            sock.send(frame, zmq.NOBLOCK)
+            sock.send(frame, _NOBLOCK)
         except zmq.Again:
             self._outbox.append((rid, frame))
             self._arm_flush()
             return
-        if sock.get(zmq.EVENTS) & zmq.POLLIN:
+        if sock.get(_EVENTS) & _POLLIN:
             self._loop.call_soon(self._on_readable)  # type: ignore[union-attr]
 
     def _arm_flush(self) -> None:
@@ -415,12 +422,12 @@ class ImageConnection:
             rid, frame = outbox[0]
             if rid in self._pending:
                 try:
-                    sock.send(frame, zmq.NOBLOCK)
+                    sock.send(frame, _NOBLOCK)
                 except zmq.Again:
                     self._arm_flush()
                     break
             outbox.popleft()
-        if sock.get(zmq.EVENTS) & zmq.POLLIN:
+        if sock.get(_EVENTS) & _POLLIN:
             self._loop.call_soon(self._on_readable)  # type: ignore[union-attr]
 
     def _on_readable(self) -> None:
@@ -429,9 +436,9 @@ class ImageConnection:
             return
         try:
             for _ in range(DRAIN_BATCH):
-                if not sock.get(zmq.EVENTS) & zmq.POLLIN:
+                if not sock.get(_EVENTS) & _POLLIN:
                     break
-                self._dispatch(sock.recv_multipart(zmq.NOBLOCK))
+                self._dispatch(sock.recv_multipart(_NOBLOCK))
             else:
                 self._loop.call_soon(self._on_readable)  # type: ignore[union-attr]
         except zmq.Again:
@@ -548,6 +555,8 @@ class ImageConnection:
     def _closed_by_failure(self) -> TransportError:
         return ConnectionClosed(f"connecting to {self.address} failed; open a new connection")
 
+
+_MODES: Final = frozenset(EvalMode)
 
 _REASONS: Final = {
     zmq.EVENT_CONNECT_RETRIED: "the connection was refused",
