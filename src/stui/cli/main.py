@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from stui.cli import image_commands
+from stui.cli import eval_commands, image_commands
 
 
 @click.group()
@@ -14,6 +14,8 @@ def cli() -> None:
 
 
 cli.add_command(image_commands.image)
+cli.add_command(eval_commands.eval_command)
+cli.add_command(eval_commands.ping)
 
 
 def main() -> None:
