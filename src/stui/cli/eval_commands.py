@@ -112,7 +112,7 @@ def _failure_from(exc: Exception) -> Failure:
         case TransportError():
             return Failure(EXIT_CONNECTION, "connection", str(exc))
         case RemoteError():
-            return Failure(EXIT_REMOTE, exc.code, str(exc), code=exc.code)
+            return Failure(EXIT_REMOTE, exc.code, str(exc))
         case ProtocolError():
             return Failure(EXIT_REMOTE, "protocol", str(exc))
         case _:
