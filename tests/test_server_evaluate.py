@@ -216,3 +216,18 @@ def test_another_clients_interrupt_leaves_my_evaluation_alone(
     assert other.request("interrupt")["was_running"] is False
     reply = client.recv()
     assert (reply["id"], reply["value"]) == (slow, "5")
+
+
+def test_a_vanished_clients_sessionless_evaluation_is_stopped(
+    running_image: RuntimeInfo, client: Peer, connect
+) -> None:
+    leaving = connect(running_image)
+    leaving.hello(running_image.token)
+    leaving.send("evaluate", code="[true] whileTrue")
+    time.sleep(0.2)
+    assert client.request("ping")["busy"] is True
+    leaving.close()
+    deadline = time.monotonic() + 5
+    while client.request("ping")["busy"]:
+        assert time.monotonic() < deadline, "the orphaned evaluation still runs"
+        time.sleep(0.05)
