@@ -297,6 +297,12 @@ async def test_requests_before_connect_and_second_connect_are_refused() -> None:
     async with peer_and_connection() as (_, connection):
         with pytest.raises(TransportError, match="already"):
             await connection.connect()
+        again = await connection.hello()  # saying hello again is allowed
+        assert again.image.instance_id == "inst-1"
+    closed = ImageConnection("tcp://127.0.0.1:1", TOKEN, CLIENT)
+    await closed.close()
+    with pytest.raises(ConnectionClosed, match="closed"):
+        await closed.connect()
 
 
 # --------------------------------------------------------------------------- correlation

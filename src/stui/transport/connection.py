@@ -171,6 +171,8 @@ class ImageConnection:
 
     async def connect(self, timeout: float | None = None) -> Welcome:
         """Open the socket and say hello; ImageUnreachable if no image answers."""
+        if self.state is State.CLOSED:
+            raise self._closed_error()
         if self.state is not State.NEW:
             raise TransportError(f"connect() was already called on {self!r}")
         self._open()
