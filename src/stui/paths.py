@@ -36,8 +36,9 @@ def runtime_dir() -> Path:
     else:
         base = os.environ.get("XDG_RUNTIME_DIR")
         path = Path(base) / APP if base else Path(platformdirs.user_state_dir(APP)) / "run"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
+    if not path.is_dir() or path.stat().st_mode & 0o077:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path, 0o700)
     return path
 
 

@@ -79,7 +79,7 @@ class HealthMonitor:
     # -- lifecycle ------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._watch_new(self.registry.refresh())
+        self._watch_new(self.registry.refresh(await asyncio.to_thread(self.registry.discover)))
         for entry in self.registry.entries():
             self._watch(entry)
         self._discovery = asyncio.create_task(self._discover_loop(), name="stui-discovery")
@@ -155,7 +155,9 @@ class HealthMonitor:
         while True:
             await asyncio.sleep(self.policy.discover_every)
             with contextlib.suppress(Exception):
-                self._watch_new(self.registry.refresh())
+                # Discovery reads files and looks up processes: off the event loop.
+                found = await asyncio.to_thread(self.registry.discover)
+                self._watch_new(self.registry.refresh(found))
             with contextlib.suppress(Exception):
                 self._apply_cleanup_policy()
 

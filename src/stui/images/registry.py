@@ -94,10 +94,15 @@ class ImageRegistry:
 
     # -- membership ---------------------------------------------------------------
 
-    def refresh(self) -> list[ImageEntry]:
-        """Discover local and added endpoints; answer the entries that are new."""
+    def discover(self) -> list[Endpoint]:
+        """Every reachable endpoint: file and process look-ups, so callers on an event
+        loop run it in a thread and hand the result to `refresh`."""
+        return [*discover_local(), *self.book.load()]
+
+    def refresh(self, endpoints: list[Endpoint] | None = None) -> list[ImageEntry]:
+        """Apply discovered endpoints (discovering now if not given); answer new entries."""
         new = []
-        for endpoint in [*discover_local(), *self.book.load()]:
+        for endpoint in self.discover() if endpoints is None else endpoints:
             entry = self._entries.get(endpoint.name)
             if entry is None:
                 entry = self._entries[endpoint.name] = ImageEntry(endpoint.name, endpoint)
