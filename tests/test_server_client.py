@@ -18,6 +18,8 @@ import pytest
 import zmq
 
 from stui.launcher.runtime import RuntimeInfo
+from stui.protocol import codec
+from stui.protocol.messages import Unknown
 
 REPLY_TIMEOUT = 10.0
 _ids = itertools.count(1)
@@ -51,8 +53,10 @@ class Peer:
         return self.sock.recv_multipart()
 
     def recv(self, timeout: float = REPLY_TIMEOUT) -> dict[str, Any]:
+        """The next reply as a dict; it must also decode as a message of the protocol model."""
         frames = self.recv_frames(timeout)
         assert len(frames) == 1, frames
+        assert not isinstance(codec.decode(frames[0]), Unknown), frames[0]
         return json.loads(frames[0])
 
     def request(self, type: str, timeout: float = REPLY_TIMEOUT, **fields: Any) -> dict[str, Any]:
