@@ -231,3 +231,28 @@ def test_a_vanished_clients_sessionless_evaluation_is_stopped(
     while client.request("ping")["busy"]:
         assert time.monotonic() < deadline, "the orphaned evaluation still runs"
         time.sleep(0.05)
+
+
+def test_interrupt_inside_a_critical_section_releases_its_semaphore(client: Peer) -> None:
+    """Squeak 2.8 has no ensure:; the server signals what the stopped process held."""
+    setup = "Smalltalk at: #StuiTestMutex put: Semaphore forMutualExclusion. #ready"
+    assert evaluate(client, setup)["value"] == "#ready"
+    loop = client.send(
+        "evaluate", code="(Smalltalk at: #StuiTestMutex) critical: [[true] whileTrue]"
+    )
+    time.sleep(0.2)
+    client.send("interrupt")
+    assert client.recv()["id"] == loop
+    assert client.recv()["was_running"] is True
+    free = evaluate(client, "(Smalltalk at: #StuiTestMutex) critical: [#free]", timeout=5)
+    assert free["value"] == "#free"
+    nested = "| m | m := Smalltalk at: #StuiTestMutex. m critical: [Semaphore new wait]"
+    waiting = client.send("evaluate", code=nested)
+    time.sleep(0.2)
+    client.send("interrupt")
+    assert client.recv()["id"] == waiting
+    client.recv()
+    assert (
+        evaluate(client, "(Smalltalk at: #StuiTestMutex) critical: [#again]")["value"] == "#again"
+    )
+    assert evaluate(client, "(Delay forMilliseconds: 1) wait. #delays")["value"] == "#delays"
