@@ -436,11 +436,13 @@ class ImageConnection:
         sock = self._sock
         if sock is None:
             return
+        # Receive first and ask for EVENTS only after a message: each of those calls
+        # makes libzmq process its command mailbox, which costs a system call.
         try:
             for _ in range(DRAIN_BATCH):
+                self._dispatch(sock.recv_multipart(_NOBLOCK))
                 if not sock.get(_EVENTS) & _POLLIN:
                     break
-                self._dispatch(sock.recv_multipart(_NOBLOCK))
             else:
                 self._loop.call_soon(self._on_readable)  # type: ignore[union-attr]
         except zmq.Again:
