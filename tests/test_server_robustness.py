@@ -283,3 +283,29 @@ def test_the_raw_eval_floor_answers_nul_framed_requests(
             while not data.endswith(b"\0"):
                 data += sock.recv(4096)
             assert data.startswith(answer)
+
+
+def test_connections_that_come_and_go_leave_nothing_behind(
+    running_image: RuntimeInfo, client: Peer, zctx: zmq.Context
+) -> None:
+    census = (
+        "Smalltalk garbageCollect. "
+        "Array with: (StuiServer current instVarNamed: 'listener') connections size "
+        "with: Socket allInstances size with: Process allInstances size"
+    )
+
+    def counts() -> list[int]:
+        reply = client.request("evaluate", code=census)
+        return [int(n) for n in reply["value"].strip("()").split()]
+
+    before = counts()
+    for n in range(60):
+        peer = Peer(zctx, running_image.address)
+        peer.hello(running_image.token)
+        if n % 2:
+            peer.request("evaluate", code="3 + 4")
+        peer.close()
+    deadline = time.monotonic() + 10
+    while counts() != before:
+        assert time.monotonic() < deadline, (before, counts())
+        time.sleep(0.1)
