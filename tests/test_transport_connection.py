@@ -421,6 +421,32 @@ async def test_deadline_passes_then_the_late_reply_is_dropped() -> None:
         assert connection.dropped_replies == 1
 
 
+async def test_a_short_deadline_behind_a_long_one_fires_on_time() -> None:
+    async def never(request: Request) -> list[Reply]:
+        return [answer(request)] if isinstance(request, Hello) else []
+
+    async with peer_and_connection(never) as (_, connection):
+        long = asyncio.create_task(connection.evaluate("long", timeout=30))
+        await asyncio.sleep(0.01)
+        started = time.monotonic()
+        with pytest.raises(ConnectionTimeout):
+            await connection.evaluate("short", timeout=0.2)
+        assert 0.15 < time.monotonic() - started < 1.0
+        assert not long.done()
+        long.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await long
+        assert connection.pending_count == 0
+
+
+async def test_deadline_bookkeeping_stays_empty_between_requests() -> None:
+    async with peer_and_connection() as (_, connection):
+        for i in range(200):
+            await connection.evaluate(str(i))
+        await asyncio.gather(*(connection.ping() for _ in range(100)))
+        assert len(connection._deadlines or ()) == 0
+
+
 async def test_ping_uses_its_own_short_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     async def ignore_pings(request: Request) -> list[Reply]:
         return [] if isinstance(request, Ping) else [answer(request)]

@@ -70,6 +70,7 @@ from stui.protocol import (
     encode,
     type_tag,
 )
+from stui.transport.deadlines import Deadlines
 from stui.transport.errors import (
     ConnectionClosed,
     ConnectionLost,
@@ -162,6 +163,7 @@ class ImageConnection:
         self._monitor: zmq.Socket[bytes] | None = None
         self._fds: list[int] = []
         self._flush_timer: asyncio.TimerHandle | None = None
+        self._deadlines: Deadlines | None = None
         self._linked = False
 
     def __repr__(self) -> str:
@@ -227,8 +229,8 @@ class ImageConnection:
         state = self.state
         if state is not State.READY and not (state is State.CONNECTING and type(message) is Hello):
             raise self._closed_error()
-        loop = self._loop
-        assert loop is not None
+        loop, deadlines = self._loop, self._deadlines
+        assert loop is not None and deadlines is not None
         rid = next(self._ids)
         message = msgspec.structs.replace(message, id=rid)
         frame = encode(message)
@@ -238,13 +240,13 @@ class ImageConnection:
             raise ValueError(f"timeout must be positive, not {delay}")
         future: asyncio.Future[Response] = loop.create_future()
         self._pending[rid] = future
-        timer = loop.call_later(delay, self._expire, rid, tag, delay)
+        deadlines.add(rid, tag, delay)
         try:
             self._send(rid, frame)
             return await future
         finally:
-            timer.cancel()
             del self._pending[rid]
+            deadlines.settle(delay)
 
     async def hello(self, timeout: float | None = None) -> Welcome:
         """Authenticate; checks the image's protocol major. Sets ``welcome``."""
@@ -386,6 +388,7 @@ class ImageConnection:
             sock.close(linger=0)
             raise ImageUnreachable(self.address, f"the address is not usable ({exc})") from None
         self._loop, self._sock, self._monitor = loop, sock, monitor
+        self._deadlines = Deadlines(loop, self._pending.__contains__, self._expire)
         self._fds = [sock.FD, monitor.FD]
         loop.add_reader(self._fds[0], self._on_readable)
         loop.add_reader(self._fds[1], self._on_monitor)
@@ -537,6 +540,8 @@ class ImageConnection:
         if self._flush_timer is not None:
             self._flush_timer.cancel()
             self._flush_timer = None
+        if self._deadlines is not None:
+            self._deadlines.close()
         if self._loop is not None:
             for fd in self._fds:
                 self._loop.remove_reader(fd)
