@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from stui import launcher
+from stui.cli.exits import EXIT_CONNECTION, EXIT_ERROR, EXIT_REMOTE
 from stui.identity import client_id
 from stui.images.endpoints import RegistryError
 from stui.images.health import HealthMonitor, HealthPolicy
@@ -23,9 +24,6 @@ from stui.sessions.manager import SessionManager
 from stui.sessions.store import SessionStore, default_path
 from stui.transport.errors import TransportError
 
-EXIT_ERROR = 1
-EXIT_CONNECTION = 3
-
 
 def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Known failures become one clear line on stderr and a script-friendly exit code."""
@@ -37,7 +35,10 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
         except (TransportError, TimeoutError) as e:
             click.echo(f"stui: {e}", err=True)
             sys.exit(EXIT_CONNECTION)
-        except (LauncherError, RegistryError, SessionsError, RemoteError, ProtocolError) as e:
+        except (RemoteError, ProtocolError) as e:
+            click.echo(f"stui: {e}", err=True)
+            sys.exit(EXIT_REMOTE)
+        except (LauncherError, RegistryError, SessionsError) as e:
             click.echo(f"stui: {e}", err=True)
             sys.exit(EXIT_ERROR)
 
@@ -65,23 +66,26 @@ def image_names(manager: SessionManager) -> dict[str, str]:
     return {r.image_id: r.name or r.image_id[:8] for r in manager.list_images()}
 
 
+def _settled(entry: ImageEntry) -> bool:
+    """Whether a probe has learnt what it can about an entry in this run."""
+    if entry.endpoint is None:
+        return True  # known from an earlier run only: nothing to try
+    if not entry.history or entry.status is ConnectionStatus.CONNECTING:
+        return False
+    return not entry.status.is_up or entry.latency.count >= 3
+
+
 async def probe(
-    manager: SessionManager, seconds: float = 1.5, policy: HealthPolicy | None = None
+    manager: SessionManager, seconds: float = 3.0, policy: HealthPolicy | None = None
 ) -> list[ImageEntry]:
     """Connect to every known image for a moment; answer the registry's entries."""
     registry = ImageRegistry(manager)
-    monitor = HealthMonitor(registry, manager.client_id, manager, policy)
+    monitor = HealthMonitor(
+        registry, manager.client_id, manager, policy or HealthPolicy(interval=0.2)
+    )
     async with monitor:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
-        while loop.time() < deadline:
-            entries = registry.entries()
-            settled = all(
-                e.status is not ConnectionStatus.CONNECTING
-                and (not e.status.is_up or e.latency.count >= 3)
-                for e in entries
-            )
-            if entries and settled:
-                break
+        while loop.time() < deadline and not all(_settled(e) for e in registry.entries()):
             await asyncio.sleep(0.05)
         return registry.entries()

@@ -18,16 +18,25 @@ from typing import Any, NoReturn
 import click
 
 from stui import launcher
+from stui.cli.context import open_manager
+from stui.cli.exits import EXIT_CONNECTION, EXIT_ERROR, EXIT_OK, EXIT_REMOTE
 from stui.identity import client_id
+from stui.images.sync import ensure_image_session
 from stui.launcher import InvalidImageName, LauncherError
-from stui.protocol import EvalError, EvaluationFailed, ProtocolError, RemoteError, Result
+from stui.protocol import (
+    EvalError,
+    EvalMode,
+    EvaluationFailed,
+    ProtocolError,
+    RemoteError,
+    Result,
+)
+from stui.sessions.errors import SessionsError
+from stui.sessions.manager import SessionManager
+from stui.tools.evaluate import record
 from stui.transport import ConnectionTimeout, ImageConnection, TransportError
 
-EXIT_OK = 0
-EXIT_EVAL_ERROR = 1
-EXIT_USAGE = 2
-EXIT_CONNECTION = 3
-EXIT_REMOTE = 4
+EXIT_EVAL_ERROR = EXIT_ERROR
 INTERRUPT_TIMEOUT = 2.0
 
 
@@ -49,6 +58,23 @@ class Failure(Exception):
         self.kind = kind
         self.message = message
         self.details = details
+
+
+def _target_of_session(manager: SessionManager, session_id: str) -> Target:
+    """The running local image that a client session belongs to."""
+    try:
+        image_id = manager.get_session(session_id).image_id
+    except SessionsError as e:
+        raise Failure(EXIT_REMOTE, "session", str(e)) from None
+    for info in launcher.running_images():
+        if info.image_id == image_id:
+            return Target(info.name, info.address, info.token)
+    raise Failure(
+        EXIT_CONNECTION,
+        "not_running",
+        f"the image of session {session_id} ({image_id}) is not running here; "
+        "give its address with --address and --token",
+    )
 
 
 def resolve_target(image: str | None, address: str | None, token: str | None) -> Target:
@@ -143,7 +169,12 @@ def _read_code(code: str) -> str:
 @click.option("--address", metavar="tcp://HOST:PORT", help="An image's address, with --token.")
 @click.option("--token", metavar="T", help="The token of the image at --address.")
 @click.option("--print/--do", "print_it", default=True, help="Print the result (default) or not.")
-@click.option("--session", metavar="ID", help="An image session whose variables to use.")
+@click.option(
+    "--session",
+    metavar="ID",
+    help="A session (see stui sessions list) whose variables to use, and whose history "
+    "records this evaluation; an image-side id (s-…) is used as it is.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option(
     "--timeout", type=click.FloatRange(min=0, min_open=True), metavar="S", help="Seconds to wait."
@@ -164,14 +195,31 @@ def eval_command(
         raise click.UsageError("no code to evaluate")
     mode = "print" if print_it else "do"
 
+    client_session = session if session and not session.startswith("s-") else None
+
     async def body() -> int:
-        target = resolve_target(image, address, token)
+        manager = open_manager() if client_session else None
+        if manager and not (image or address):
+            target = _target_of_session(manager, client_session)
+        else:
+            target = resolve_target(image, address, token)
         connection = await _connected(target)
         try:
-            result = await _evaluate(connection, source, mode, session, timeout)
-        except EvaluationFailed as e:
-            _report_eval_error(e.error, source, target, as_json)
-            return EXIT_EVAL_ERROR
+            image_session = session
+            if manager:
+                stored = manager.get_session(client_session)
+                image_session = await ensure_image_session(connection, manager, stored)
+            try:
+                result = await _evaluate(connection, source, mode, image_session, timeout)
+            except EvaluationFailed as e:
+                if manager:
+                    record(manager, client_session, source, EvalMode(mode), e.error)
+                _report_eval_error(e.error, source, target, as_json)
+                return EXIT_EVAL_ERROR
+            if manager:
+                record(manager, client_session, source, EvalMode(mode), result)
+        except (SessionsError, RemoteError) as e:
+            raise Failure(EXIT_REMOTE, "session", str(e)) from None
         finally:
             await connection.close()
         _report_result(result, mode, target, as_json)

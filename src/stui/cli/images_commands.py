@@ -9,6 +9,7 @@ import click
 
 from stui.cli.context import fail_cleanly, open_manager, probe
 from stui.images.endpoints import EndpointBook
+from stui.images.health import HealthPolicy
 from stui.images.registry import ImageEntry, ImageRegistry
 
 
@@ -40,15 +41,24 @@ def _row(entry: ImageEntry, client_sessions: int) -> dict[str, object]:
 
 @click.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per image.")
-@click.option("--wait", default=1.5, show_default=True, help="Seconds to probe the images.")
+@click.option(
+    "--wait", default=3.0, show_default=True, help="Seconds to probe the images, at most."
+)
+@click.option(
+    "--orphan-after",
+    default=300.0,
+    show_default=True,
+    help="Seconds away after which an image's sessions are orphaned.",
+)
 @click.pass_context
 @fail_cleanly
-def images(ctx: click.Context, as_json: bool, wait: float) -> None:
+def images(ctx: click.Context, as_json: bool, wait: float, orphan_after: float) -> None:
     """List known images: status, latency and sessions."""
     if ctx.invoked_subcommand is not None:
         return
     manager = open_manager()
-    entries = asyncio.run(probe(manager, wait))
+    policy = HealthPolicy(interval=0.2, orphan_after=orphan_after)
+    entries = asyncio.run(probe(manager, wait, policy))
     rows = []
     for entry in entries:
         count = manager.session_stats(entry.image_id).total if entry.image_id else 0
@@ -63,14 +73,15 @@ def images(ctx: click.Context, as_json: bool, wait: float) -> None:
         )
         return
     click.echo(
-        f"{'NAME':18} {'STATUS':13} {'LAST ms':>8} {'P50 ms':>8} {'P99 ms':>8} {'SESS':>5}  ADDRESS"
+        f"{'NAME':18} {'STATUS':13} {'LAST ms':>8} {'P50 ms':>8} {'P99 ms':>8} {'SESSIONS':>9}  ADDRESS"
     )
     for row, entry in zip(rows, entries, strict=True):
         lat = entry.latency
-        sessions = "-" if entry.sessions is None else str(entry.sessions)
+        image_side = "-" if entry.sessions is None else str(entry.sessions)
+        sessions = f"{row['client_sessions']}/{image_side}"
         click.echo(
             f"{entry.name:18} {entry.status.value:13} {_ms(lat.last):>8} {_ms(lat.p50):>8} "
-            f"{_ms(lat.p99):>8} {sessions:>5}  {row['address'] or '-'}"
+            f"{_ms(lat.p99):>8} {sessions:>9}  {row['address'] or '-'}"
         )
         if entry.duplicates:
             click.echo(
@@ -79,6 +90,7 @@ def images(ctx: click.Context, as_json: bool, wait: float) -> None:
             )
         if entry.last_error and not entry.status.is_up:
             click.echo(f"  {entry.last_error}")
+    click.echo("(SESSIONS: this client's stored sessions / sessions held in the image)")
 
 
 @images.command()

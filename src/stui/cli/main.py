@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from stui.cli import eval_commands, image_commands
+from stui.cli import eval_commands, image_commands, images_commands, session_commands
 
 
 @click.group()
@@ -16,6 +16,8 @@ def cli() -> None:
 cli.add_command(image_commands.image)
 cli.add_command(eval_commands.eval_command)
 cli.add_command(eval_commands.ping)
+cli.add_command(images_commands.images)
+cli.add_command(session_commands.sessions)
 
 
 def main() -> None:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 import click
 import msgspec
 
 from stui.cli.context import fail_cleanly, image_id_for, image_names, open_manager
+from stui.images.endpoints import Endpoint, RegistryError
+from stui.images.registry import ImageRegistry
+from stui.protocol.errors import RemoteError
 from stui.sessions.manager import SessionManager
 from stui.sessions.records import SessionInfo
+from stui.transport.connection import ImageConnection
+from stui.transport.errors import TransportError
 
 
 def _image_filter(manager: SessionManager, image: str | None) -> str | None:
@@ -91,6 +98,9 @@ def stats(image: str | None, as_json: bool) -> None:
     "--orphaned", "scope", flag_value="orphaned", default=True, help="Orphaned sessions (default)."
 )
 @click.option(
+    "--expired", "scope", flag_value="expired", help="Ask the images to drop expired sessions now."
+)
+@click.option(
     "--older-than",
     "hours",
     type=click.FloatRange(min=0),
@@ -102,6 +112,9 @@ def stats(image: str | None, as_json: bool) -> None:
 def cleanup(image: str | None, scope: str, hours: float | None, yes: bool, as_json: bool) -> None:
     """Delete orphaned sessions (after confirmation); every cleanup is recorded."""
     manager = open_manager()
+    if scope == "expired":
+        _cleanup_expired(manager, image, as_json)
+        return
     image_id = _image_filter(manager, image)
     candidates = manager.list_sessions(image_id, ["orphaned"])
     if hours is not None:
@@ -146,3 +159,34 @@ def history(image: str | None, as_json: bool) -> None:
             f"{r.at:%Y-%m-%d %H:%M:%S}  {where:18} {r.scope:10} {how:8} "
             f"cleaned {r.cleaned}, remaining {r.remaining}"
         )
+
+
+def _cleanup_expired(manager: SessionManager, image: str | None, as_json: bool) -> None:
+    """Image-side cleanup: every reachable image drops sessions past its own ttl."""
+    endpoints = [e for e in ImageRegistry(manager).discover() if image in (None, e.name)]
+    if image and not endpoints:
+        raise RegistryError(f"image {image!r} is not running or not known")
+
+    async def clean(endpoint: Endpoint) -> dict[str, object]:
+        conn = ImageConnection(endpoint.address, endpoint.token, manager.client_id)
+        try:
+            await conn.connect()
+            done = await conn.session_cleanup("expired")
+            return {"image": endpoint.name, "cleaned": done.cleaned, "remaining": done.remaining}
+        except (TransportError, RemoteError) as e:
+            return {"image": endpoint.name, "error": str(e)}
+        finally:
+            await conn.close()
+
+    async def clean_all() -> list[dict[str, object]]:
+        return list(await asyncio.gather(*(clean(e) for e in endpoints)))
+
+    for row in asyncio.run(clean_all()):
+        if as_json:
+            click.echo(json.dumps(row))
+        elif "error" in row:
+            click.echo(f"{row['image']}: {row['error']}")
+        else:
+            click.echo(
+                f"{row['image']}: cleaned {row['cleaned']} expired, {row['remaining']} remain"
+            )

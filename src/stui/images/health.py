@@ -163,6 +163,10 @@ class HealthMonitor:
 
     async def _run(self, entry: ImageEntry) -> None:
         backoff = self.policy.backoff_initial
+        if entry.endpoint is None and entry.status is not ConnectionStatus.ORPHANED:
+            # Known from an earlier run and not reachable now: its sessions, maybe left
+            # active by that run, are detached until it comes back or is orphaned.
+            self._disconnected(entry, "not running: no runtime file or address")
         while entry.status is not ConnectionStatus.REMOVED:
             if entry.endpoint is None:  # known from an earlier run, not reachable now
                 self._check_orphaned(entry)
