@@ -241,7 +241,11 @@ class HealthMonitor:
                 )
             elif entry.status is ConnectionStatus.DEGRADED:
                 self.registry.set_status(entry, ConnectionStatus.CONNECTED, "answers in time again")
-            await asyncio.sleep(max(0.0, policy.interval - (time.monotonic() - started)))
+            pause = max(0.0, policy.interval - (time.monotonic() - started))
+            with contextlib.suppress(TimeoutError):
+                # Sleep until the next ping, but wake at once if the link drops.
+                await asyncio.wait_for(conn.wait_closed(), pause)
+                return "connection lost"
 
     def _disconnected(self, entry: ImageEntry, reason: str) -> None:
         if entry.away_since is None:

@@ -168,6 +168,7 @@ class ImageConnection:
         self._flush_timer: asyncio.TimerHandle | None = None
         self._deadlines: Deadlines | None = None
         self._linked = False
+        self._closed = asyncio.Event()
 
     def __repr__(self) -> str:
         return f"<ImageConnection {self.address} {self.state}>"
@@ -200,6 +201,10 @@ class ImageConnection:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    async def wait_closed(self) -> None:
+        """Return once the connection is closed, by close() or because the link was lost."""
+        await self._closed.wait()
 
     @property
     def pending_count(self) -> int:
@@ -557,6 +562,7 @@ class ImageConnection:
         self._outbox.clear()
         self._fail_all(make_error)
         self._push_event(_END)
+        self._closed.set()
 
     def _not_connected(self) -> TransportError:
         return ConnectionClosed(f"not connected to {self.address}: await connect() first")
