@@ -45,6 +45,7 @@ _IMAGE_MAGICS = {
     int.to_bytes(v, 4, order) for v in (6502, 6504, 6505) for order in ("little", "big")
 }
 _ATTEMPTS = 3
+STALE_AFTER = 7 * 86400  # seconds
 
 
 def _source(name: str) -> bytes:
@@ -182,9 +183,14 @@ class SqueakLauncher:
         raise TemplateError(f"could not {what} after {_ATTEMPTS} attempts: {errors[-1]}")
 
     def _remove_stale(self, keep: set[Path]) -> None:
+        """Drop templates of other sources once unused for a week; a checkout of another
+        version of STUI may still be using a recent one."""
+        week_ago = time.time() - STALE_AFTER
         for old in paths.template_dir().glob("squeak-*"):
-            if old.with_suffix(".image") not in keep:
-                with contextlib.suppress(OSError):
+            if old.with_suffix(".image") in keep:
+                continue
+            with contextlib.suppress(OSError):
+                if old.stat().st_mtime < week_ago:
                     old.unlink()
 
     def _build_base(self, dest: Path, progress: Progress = no_progress) -> None:
