@@ -50,12 +50,12 @@ def open_manager() -> SessionManager:
 
 
 def image_id_for(manager: SessionManager, name: str) -> str:
-    """The image_id behind an image name: from the store, else from a running local image."""
+    """The image_id behind an image name: from the store, else from a local image."""
     for record in manager.list_images():
         if record.name == name:
             return record.image_id
     try:
-        return launcher.read_runtime(name).image_id
+        return launcher.images.read_meta(name).image_id
     except LauncherError:
         pass
     raise RegistryError(f"no image named {name!r} is known; see: stui images")

@@ -97,18 +97,22 @@ def images(ctx: click.Context, as_json: bool, wait: float, orphan_after: float) 
 @click.argument("name")
 @click.option("--address", required=True, help="tcp://HOST:PORT of the image's STUI server.")
 @click.option("--token", required=True, help="The image's token.")
+@click.option("--json", "as_json", is_flag=True)
 @fail_cleanly
-def add(name: str, address: str, token: str) -> None:
+def add(name: str, address: str, token: str, as_json: bool) -> None:
     """Register an image that STUI did not start, by address and token."""
     ImageRegistry(open_manager(), EndpointBook()).add(name, address, token)
-    click.echo(f"added {name} at {address}")
+    click.echo(
+        json.dumps({"added": name, "address": address}) if as_json else f"added {name} at {address}"
+    )
 
 
 @images.command()
 @click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
 @fail_cleanly
-def remove(name: str) -> None:
+def remove(name: str, as_json: bool) -> None:
     """Forget an added image (its stored sessions stay listed)."""
     if not EndpointBook().remove(name):
         raise click.ClickException(f"no added image named {name!r}")
-    click.echo(f"removed {name}")
+    click.echo(json.dumps({"removed": name}) if as_json else f"removed {name}")

@@ -66,12 +66,14 @@ def list_(image: str | None, orphaned: bool, show_all: bool, as_json: bool) -> N
 @sessions.command()
 @click.option("--image", required=True, help="The image to create a session for.")
 @click.option("--label", help="A name for the session.")
+@click.option("--json", "as_json", is_flag=True)
 @fail_cleanly
-def create(image: str, label: str | None) -> None:
+def create(image: str, label: str | None, as_json: bool) -> None:
     """Create a client session for an image (its image side is made on first use)."""
     manager = open_manager()
     session = manager.create_session(image_id_for(manager, image), label)
-    click.echo(session.id)
+    info = {name: getattr(session, name) for name in SessionInfo.__struct_fields__}
+    click.echo(_json(info) if as_json else session.id)
 
 
 @sessions.command()
