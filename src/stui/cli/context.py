@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -54,10 +55,8 @@ def image_id_for(manager: SessionManager, name: str) -> str:
     for record in manager.list_images():
         if record.name == name:
             return record.image_id
-    try:
+    with contextlib.suppress(LauncherError):
         return launcher.images.read_meta(name).image_id
-    except LauncherError:
-        pass
     raise RegistryError(f"no image named {name!r} is known; see: stui images")
 
 

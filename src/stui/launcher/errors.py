@@ -20,23 +20,23 @@ class InvalidImageName(LauncherError):
 
 
 class ImageExists(LauncherError):
-    pass
+    """Creating an image whose name is taken."""
 
 
 class ImageNotFound(LauncherError):
-    pass
+    """No created image has that name."""
 
 
 class ImageAlreadyRunning(LauncherError):
-    pass
+    """Starting (or deleting) an image whose VM runs."""
 
 
 class ImageNotRunning(LauncherError):
-    pass
+    """Stopping or reaching an image whose VM does not run."""
 
 
 class PortInUse(LauncherError):
-    pass
+    """The port asked for (or the one the image tried) is taken."""
 
 
 class StartFailed(LauncherError):

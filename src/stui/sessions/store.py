@@ -144,9 +144,9 @@ class SessionStore:
                         "file system?",
                     )
             conn.execute("PRAGMA synchronous = NORMAL")
-            if version < len(self._migrations):
-                while self._migrate_one_step():
-                    pass
+            stepped = version < len(self._migrations)
+            while stepped:
+                stepped = self._migrate_one_step()
             missing = TABLES - self._objects(conn)
             if missing:
                 raise CorruptStoreError(

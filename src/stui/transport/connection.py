@@ -457,7 +457,7 @@ class ImageConnection:
             else:
                 self._loop.call_soon(self._on_readable)  # type: ignore[union-attr]
         except zmq.Again:
-            pass
+            pass  # drained: nothing more to read until the next wake-up; flush below
         except zmq.ZMQError as exc:
             reason = f"the socket to {self.address} failed: {exc}"
             log.debug("%s", reason)
