@@ -294,3 +294,18 @@ async def test_an_image_away_since_an_earlier_run_is_orphaned_by_age(
         assert later.manager.get_session(sid).status == "orphaned"
     finally:
         await later.monitor.stop()
+
+
+async def test_a_failing_store_does_not_end_the_watch(start_images, stui_home: Path) -> None:
+    (info,) = start_images(1)
+    c = Client(stui_home)
+    c.manager.store.close()  # every store operation now fails, as a broken disk would
+    await c.monitor.start()
+    try:
+        await asyncio.sleep(1.0)
+        entry = c.registry.get(info.name)
+        assert entry.status is not S.CONNECTED
+        assert "closed" in (entry.last_error or "").lower()
+        assert c.monitor.is_watching(info.name)  # still trying, with back-off
+    finally:
+        await c.monitor.stop()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -121,6 +122,10 @@ class HealthMonitor:
                 raise TimeoutError(f"{name} is {now}, not {wanted}, after {timeout} s")
             await asyncio.sleep(0.02)
 
+    def is_watching(self, name: str) -> bool:
+        task = self._tasks.get(name)
+        return task is not None and not task.done()
+
     def add(self, name: str, address: str, token: str) -> ImageEntry:
         """Register an image by address and token, and watch it at once."""
         entry = self.registry.add(name, address, token)
@@ -162,29 +167,54 @@ class HealthMonitor:
                 self._apply_cleanup_policy()
 
     async def _run(self, entry: ImageEntry) -> None:
+        """Watch one image until it is removed. Nothing that goes wrong ends the watch:
+        an unexpected failure (a store error, a broken reply) counts as a lost link."""
         backoff = self.policy.backoff_initial
         if entry.endpoint is None and entry.status is not ConnectionStatus.ORPHANED:
             # Known from an earlier run and not reachable now: its sessions, maybe left
             # active by that run, are detached until it comes back or is orphaned.
-            self._disconnected(entry, "not running: no runtime file or address")
+            self._guarded(self._disconnected, entry, "not running: no runtime file or address")
         while entry.status is not ConnectionStatus.REMOVED:
             if entry.endpoint is None:  # known from an earlier run, not reachable now
-                self._check_orphaned(entry)
+                self._guarded(self._check_orphaned, entry)
                 await asyncio.sleep(self.policy.interval)
                 continue
-            conn = await self._connect(entry)
-            if conn is None:
-                self._check_orphaned(entry)
+            try:
+                lost = await self._session(entry)
+            except Exception as e:  # the watch must outlive any failure
+                reason = f"{type(e).__name__}: {e}"
+                if entry.status not in (ConnectionStatus.DISCONNECTED, ConnectionStatus.ORPHANED):
+                    self._guarded(self._disconnected, entry, reason)
+                entry.last_error = reason
+                lost = True
+            if lost:
+                self._guarded(self._check_orphaned, entry)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.policy.backoff_max)
-                continue
-            backoff = self.policy.backoff_initial
-            try:
-                reason = await self._ping_until_lost(entry, conn)
-            finally:
-                self._connections.pop(entry.name, None)
-                await conn.close()
-            self._disconnected(entry, reason)
+            else:
+                backoff = self.policy.backoff_initial
+
+    async def _session(self, entry: ImageEntry) -> bool:
+        """One connection's life: connect, ping until lost. True if it never came up."""
+        conn = await self._connect(entry)
+        if conn is None:
+            return True
+        try:
+            reason = await self._ping_until_lost(entry, conn)
+        except Exception as e:
+            reason = f"{type(e).__name__}: {e}"
+        finally:
+            self._connections.pop(entry.name, None)
+            await conn.close()
+        self._guarded(self._disconnected, entry, reason)
+        return False
+
+    def _guarded(self, step: Callable[..., None], entry: ImageEntry, *args: object) -> None:
+        """Run a bookkeeping step; a failure (e.g. a locked store) is noted, not raised."""
+        try:
+            step(entry, *args)
+        except Exception as e:
+            entry.last_error = f"{type(e).__name__}: {e}"
 
     async def _connect(self, entry: ImageEntry) -> ImageConnection | None:
         assert entry.endpoint is not None
@@ -203,17 +233,21 @@ class HealthMonitor:
             if entry.status is ConnectionStatus.CONNECTING:
                 self._disconnected(entry, f"cannot connect: {e}")
             return None
-        identity = identity_of(welcome)
+        try:
+            identity = identity_of(welcome)
+            self.registry.set_identity(entry, identity)
+            reason = f"connected to instance {identity.instance_id}"
+            if self.manager is not None:
+                await restore_sessions(conn, self.manager, identity.image_id, identity.instance_id)
+                self.registry.set_status(entry, ConnectionStatus.CONNECTED, reason, record=False)
+            else:
+                self.registry.set_status(entry, ConnectionStatus.CONNECTED, reason)
+        except BaseException:
+            await conn.close()
+            raise
         entry.away_since = None
         entry.last_error = None
-        self.registry.set_identity(entry, identity)
         self._connections[entry.name] = conn
-        reason = f"connected to instance {identity.instance_id}"
-        if self.manager is not None:
-            await restore_sessions(conn, self.manager, identity.image_id, identity.instance_id)
-            self.registry.set_status(entry, ConnectionStatus.CONNECTED, reason, record=False)
-        else:
-            self.registry.set_status(entry, ConnectionStatus.CONNECTED, reason)
         return conn
 
     async def _ping_until_lost(self, entry: ImageEntry, conn: ImageConnection) -> str:
