@@ -49,6 +49,9 @@ def test_images_sessions_and_eval_in_a_session(start_images) -> None:
     assert rows[b.name]["status"] == "connected"
     code, out = run("sessions", "list", "--orphaned", "--json")
     assert [json.loads(line)["id"] for line in out.splitlines()] == [sid]
+    code, out = run("images", "history", a.name, "--json")
+    events = [json.loads(line)["event"] for line in out.splitlines()]
+    assert events[:2] == ["orphaned", "disconnected"] and "connected" in events
 
     code, out = run("sessions", "cleanup", input="n\n")
     assert code == 1 and "1 orphaned session(s) will be deleted" in out

@@ -6,8 +6,9 @@ import asyncio
 import json
 
 import click
+import msgspec
 
-from stui.cli.context import fail_cleanly, open_manager, probe
+from stui.cli.context import fail_cleanly, image_id_for, open_manager, probe
 from stui.images.endpoints import EndpointBook
 from stui.images.health import HealthPolicy
 from stui.images.registry import ImageEntry, ImageRegistry
@@ -116,3 +117,22 @@ def remove(name: str, as_json: bool) -> None:
     if not EndpointBook().remove(name):
         raise click.ClickException(f"no added image named {name!r}")
     click.echo(json.dumps({"removed": name}) if as_json else f"removed {name}")
+
+
+@images.command()
+@click.argument("name")
+@click.option("--limit", default=20, show_default=True, help="How many events, newest first.")
+@click.option("--json", "as_json", is_flag=True)
+@fail_cleanly
+def history(name: str, limit: int, as_json: bool) -> None:
+    """An image's connection history: when it connected, went away, and why."""
+    manager = open_manager()
+    events = manager.connection_history(image_id_for(manager, name), limit)
+    for event in events:
+        if as_json:
+            click.echo(msgspec.json.encode(event).decode())
+        else:
+            why = f"  {event.reason}" if event.reason else ""
+            click.echo(f"{event.at:%Y-%m-%d %H:%M:%S}  {event.event:13}{why}")
+    if not events and not as_json:
+        click.echo(f"no connection events recorded for {name}")
