@@ -135,3 +135,10 @@ def test_the_installed_command_exits_with_the_codes(running_image: RuntimeInfo) 
     assert (ok.returncode, ok.stdout) == (0, "42\n")
     bad = subprocess.run([*command, "eval", "nil foo"], capture_output=True, timeout=60)
     assert bad.returncode == 1
+
+
+def test_a_character_the_image_cannot_hold_is_pointed_at(running_image: RuntimeInfo) -> None:
+    assert stui("eval", "'café'").stdout == "'café'\n"  # Latin-1 round-trips
+    done = stui("eval", "'price: 5 €'")
+    assert done.exit_code == 4
+    assert "'€' (U+20AC) at position 11 of the code" in done.stderr

@@ -241,8 +241,23 @@ async def _evaluate(
     except asyncio.CancelledError:
         await _interrupt(connection, session)
         raise
-    except (TransportError, RemoteError, ProtocolError) as e:
+    except RemoteError as e:
+        if e.code == "encoding":
+            raise Failure(EXIT_REMOTE, e.code, _unrepresentable(code, e)) from None
         raise _failure_from(e) from None
+    except (TransportError, ProtocolError) as e:
+        raise _failure_from(e) from None
+
+
+def _unrepresentable(code: str, error: RemoteError) -> str:
+    """Point at the character in the user's code, not at an offset in the frame."""
+    for position, char in enumerate(code, start=1):
+        if ord(char) > 0xFF:
+            return (
+                f"the image cannot hold {char!r} (U+{ord(char):04X}) at position {position} "
+                f"of the code: it stores Latin-1 text only ({error.message})"
+            )
+    return str(error)
 
 
 async def _interrupt(connection: ImageConnection, session: str | None) -> bool:
