@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import timedelta
@@ -136,7 +137,7 @@ class SessionStore:
             finally:
                 conn.execute("COMMIT")
             if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
-                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                mode = self._switch_to_wal(conn)
                 if str(mode).lower() != "wal":
                     raise StoreError(
                         self.path,
@@ -152,6 +153,22 @@ class SessionStore:
                 raise CorruptStoreError(
                     self.path, f"tables {', '.join(sorted(missing))} are missing"
                 )
+
+    def _switch_to_wal(self, conn: sqlite3.Connection) -> str:
+        """Switch to WAL, waiting out another process that is doing the same.
+
+        SQLite answers "locked" at once here instead of calling the busy handler when
+        another connection holds the file during its own switch, so retry until the
+        busy timeout.
+        """
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def _classify(self, conn: sqlite3.Connection) -> int:
         """The schema version of a store that is ours (0 for an empty file), else raise."""
