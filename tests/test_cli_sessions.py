@@ -63,6 +63,10 @@ def test_images_sessions_and_eval_in_a_session(start_images) -> None:
     (record,) = map(json.loads, out.splitlines())
     assert record["session_ids"] == [sid] and record["policy"] is False
 
+    assert run("images", "remove", a.name)[0] == 0  # gone for good: forget it
+    names = [json.loads(r)["name"] for r in run("images", "--json")[1].splitlines()]
+    assert names == [b.name]
+
 
 def test_expired_cleanup_asks_the_images(start_images) -> None:
     (a,) = start_images(1)
@@ -82,6 +86,8 @@ def test_added_image_and_bad_input(start_images) -> None:
     assert rows["far"]["duplicates"] == [a.name]  # the same image under two names
     assert run("images", "remove", "far")[0] == 0
     assert run("images", "remove", "far")[0] == 1
+    names = [json.loads(r)["name"] for r in run("images", "--json")[1].splitlines()]
+    assert "far" not in names and a.name in names
     code, out = run("sessions", "list", "--image", "nope")
     assert code == 1 and "no image named 'nope'" in out
     code, out = run("eval", "--session", "0" * 8, "3")

@@ -8,6 +8,7 @@ import json
 import click
 import msgspec
 
+from stui import launcher
 from stui.cli.context import fail_cleanly, image_id_for, open_manager, probe
 from stui.images.endpoints import EndpointBook
 from stui.images.health import HealthPolicy
@@ -113,9 +114,23 @@ def add(name: str, address: str, token: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @fail_cleanly
 def remove(name: str, as_json: bool) -> None:
-    """Forget an added image (its stored sessions stay listed)."""
-    if not EndpointBook().remove(name):
-        raise click.ClickException(f"no added image named {name!r}")
+    """Forget an image: it is no longer listed or watched (its stored sessions stay).
+
+    A running local image is found again from its runtime file: stop it first.
+    """
+    manager = open_manager()
+    added = EndpointBook().remove(name)
+    known = [r for r in manager.list_images() if r.name == name and r.status != "removed"]
+    for record in known:
+        manager.update_connection_status(record.image_id, "removed", "removed by the user")
+    if not added and not known:
+        raise click.ClickException(f"no image named {name!r} is known")
+    if any(info.name == name for info in launcher.running_images()):
+        click.echo(
+            f"note: {name} is a running local image and will be found again; "
+            f"stop it with: stui image stop {name}",
+            err=True,
+        )
     click.echo(json.dumps({"removed": name}) if as_json else f"removed {name}")
 
 
