@@ -13,19 +13,26 @@ missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+apt_install() {
+  local log="$STAMPS/apt.log"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@"; } >"$log" 2>&1; then
+    echo "stui setup: installing $* failed; the end of $log says why:" >&2
+    tail -n 15 "$log" >&2
+    exit 1
+  fi
+}
+
 if ((${#missing[@]})); then
   echo "stui setup: installing system packages: ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
 fi
 
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   echo "stui setup: creating .venv"
   if ! "$PY" -m venv .venv 2>/dev/null; then
-    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+    apt_install python3-venv
     rm -rf .venv; "$PY" -m venv .venv
   fi
 fi
