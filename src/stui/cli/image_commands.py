@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 import click
 
 from stui import launcher
-from stui.launcher import LauncherError
-
-
-def _fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Launcher errors become one clear line on stderr and exit code 1."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except LauncherError as e:
-            click.echo(f"stui: {e}", err=True)
-            sys.exit(1)
-
-    return wrapper
+from stui.cli.context import fail_cleanly
 
 
 def _progress() -> Callable[[str], None]:
@@ -46,7 +29,7 @@ def image() -> None:
 @image.command()
 @click.option("--template", "dialect", default="squeak", show_default=True)
 @click.option("--force", is_flag=True, help="Rebuild even if a prepared template exists.")
-@_fail_cleanly
+@fail_cleanly
 def prepare(dialect: str, force: bool) -> None:
     """Turn the dialect's stock image into a scriptable STUI template (cached)."""
     path = launcher.launcher_for(dialect).prepare_template(_progress(), force=force)
@@ -56,7 +39,7 @@ def prepare(dialect: str, force: bool) -> None:
 @image.command()
 @click.argument("name")
 @click.option("--from", "template", default="squeak", show_default=True, help="Template to copy.")
-@_fail_cleanly
+@fail_cleanly
 def create(name: str, template: str) -> None:
     """Create a private image NAME from a template."""
     meta = launcher.create_image(name, template, _progress())
@@ -70,7 +53,7 @@ def create(name: str, template: str) -> None:
 )
 @click.option("--session-ttl", type=click.IntRange(1), default=86400, show_default=True,
               help="Seconds after which the image drops sessions of an absent client.")  # fmt: skip
-@_fail_cleanly
+@fail_cleanly
 def start(name: str, port: int | None, session_ttl: int) -> None:
     """Start image NAME headless in the background."""
     info = launcher.start_image(name, port=port, session_ttl=session_ttl)
@@ -79,7 +62,7 @@ def start(name: str, port: int | None, session_ttl: int) -> None:
 
 @image.command()
 @click.argument("name")
-@_fail_cleanly
+@fail_cleanly
 def stop(name: str) -> None:
     """Stop image NAME (gracefully, then by force)."""
     info = launcher.stop_image(name)
@@ -89,7 +72,7 @@ def stop(name: str) -> None:
 @image.command(name="delete")
 @click.argument("name")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@_fail_cleanly
+@fail_cleanly
 def delete(name: str, yes: bool) -> None:
     """Delete a stopped image NAME and its files."""
     if not yes:
@@ -108,7 +91,7 @@ def _uptime(seconds: float | None) -> str:
 
 @image.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per image.")
-@_fail_cleanly
+@fail_cleanly
 def list_(as_json: bool) -> None:
     """List created images: running or not, pid, port, uptime."""
     rows = launcher.list_images()

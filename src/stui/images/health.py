@@ -22,11 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from stui.images.registry import ImageEntry, ImageIdentity, ImageRegistry
+from stui.images.registry import ImageEntry, ImageRegistry
 from stui.images.status import ConnectionStatus
 from stui.images.sync import restore_sessions
 from stui.protocol.errors import ProtocolError, RemoteError
-from stui.protocol.messages import Welcome
 from stui.sessions.manager import SessionManager
 from stui.transport.connection import ImageConnection
 from stui.transport.errors import ConnectionClosed, TransportError
@@ -43,20 +42,6 @@ class HealthPolicy:
     connect_timeout: float = 2.0
     discover_every: float = 2.0
     cleanup_orphaned_after: float | None = None  # seconds; None: no automatic cleanup
-
-
-def identity_of(welcome: Welcome) -> ImageIdentity:
-    image = welcome.image
-    return ImageIdentity(
-        image_id=image.image_id,
-        instance_id=image.instance_id,
-        name=image.name or "",
-        dialect=image.dialect or "",
-        version=image.version or "",
-        image_path=image.image_path or "",
-        pid=image.pid,
-        started_at=image.started_at,
-    )
 
 
 class HealthMonitor:
@@ -234,7 +219,7 @@ class HealthMonitor:
                 self._disconnected(entry, f"cannot connect: {e}")
             return None
         try:
-            identity = identity_of(welcome)
+            identity = welcome.image
             self.registry.set_identity(entry, identity)
             reason = f"connected to instance {identity.instance_id}"
             if self.manager is not None:

@@ -18,23 +18,10 @@ from stui.images.endpoints import Endpoint, EndpointBook, RegistryError, discove
 from stui.images.latency import LatencyStats
 from stui.images.status import ConnectionStatus
 from stui.launcher.names import validate_name
+from stui.protocol.messages import ImageInfo
 from stui.sessions.manager import SessionManager
 
 HISTORY_LIMIT = 200
-
-
-@dataclass(frozen=True)
-class ImageIdentity:
-    """What an image said about itself in its welcome."""
-
-    image_id: str
-    instance_id: str
-    name: str
-    dialect: str
-    version: str
-    image_path: str
-    pid: int | None
-    started_at: str | None
 
 
 @dataclass(frozen=True)
@@ -50,7 +37,7 @@ class ImageEntry:
     name: str
     endpoint: Endpoint | None
     status: ConnectionStatus = ConnectionStatus.CONNECTING
-    identity: ImageIdentity | None = None
+    identity: ImageInfo | None = None
     image_id: str | None = None
     last_seen: float | None = None
     since: float = field(default_factory=time.time)
@@ -146,7 +133,7 @@ class ImageRegistry:
             self.manager.update_connection_status(entry.image_id, status.value, reason, instance)
         self._notify(entry)
 
-    def set_identity(self, entry: ImageEntry, identity: ImageIdentity) -> None:
+    def set_identity(self, entry: ImageEntry, identity: ImageInfo) -> None:
         entry.identity = identity
         entry.image_id = identity.image_id
         entry.last_seen = time.time()

@@ -533,23 +533,7 @@ class StoreTx:
     ) -> CleanupRecord:
         seconds = None if older_than is None else older_than.total_seconds()
         ids_json = _json.encode(session_ids).decode()
-        cursor = self._conn.execute(
-            f"INSERT INTO cleanups ({_CLEANUP_COLUMNS.removeprefix('id, ')}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                at,
-                image_id,
-                client_id,
-                scope,
-                seconds,
-                int(policy),
-                len(session_ids),
-                remaining,
-                ids_json,
-            ),
-        )
-        row = (
-            cursor.lastrowid,
+        values = (
             at,
             image_id,
             client_id,
@@ -560,6 +544,12 @@ class StoreTx:
             remaining,
             ids_json,
         )
+        cursor = self._conn.execute(
+            f"INSERT INTO cleanups ({_CLEANUP_COLUMNS.removeprefix('id, ')}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            values,
+        )
+        row = (cursor.lastrowid, *values)
         return self._cleanup(row)
 
     def cleanups(self, client_id: str, image_id: str | None) -> list[CleanupRecord]:
