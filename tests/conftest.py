@@ -12,8 +12,8 @@ import psutil
 import pytest
 
 from stui import launcher
+from stui.dialects.squeak.launcher import HEADLESS, SqueakLauncher
 from stui.launcher.runtime import RuntimeInfo
-from stui.launcher.squeak import HEADLESS, SqueakLauncher
 
 
 @pytest.fixture(scope="session")

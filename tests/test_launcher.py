@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from stui import launcher, paths
 from stui.cli.main import cli
+from stui.dialects.squeak.launcher import _xvfb
 from stui.launcher.names import validate_name
 from stui.launcher.runtime import runtime_path
-from stui.launcher.squeak import _xvfb
 
 ZMTP_SIGNATURE_START = b"\xff"
 

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stui.launcher.squeak import HEADLESS, SqueakLauncher
+from stui.dialects.squeak.launcher import HEADLESS, SqueakLauncher
 
 CHECKER_SOURCE = r""""Test support: runs batches of StuiJson cases read from a file."
 

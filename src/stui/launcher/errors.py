@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from stui.dialects.errors import LauncherError, MissingDependency, TemplateError
 
-class LauncherError(Exception):
-    """Base of every launcher failure."""
-
-
-class MissingDependency(LauncherError):
-    """A system package or file the launcher needs is not installed."""
-
-
-class TemplateError(LauncherError):
-    """A template could not be prepared, or the prepared one is unusable."""
+__all__ = [
+    "ImageAlreadyRunning",
+    "ImageExists",
+    "ImageNotFound",
+    "ImageNotRunning",
+    "InvalidImageName",
+    "LauncherError",
+    "MissingDependency",
+    "PortInUse",
+    "StartFailed",
+    "TemplateError",
+]
 
 
 class InvalidImageName(LauncherError):

@@ -26,7 +26,8 @@ from pathlib import Path
 import msgspec
 
 from stui import paths
-from stui.launcher.dialect import DialectLauncher, Progress, ServerOptions, no_progress
+from stui.dialects import launcher_class
+from stui.dialects.contract import DialectLauncher, Progress, ServerOptions, no_progress
 from stui.launcher.errors import (
     ImageAlreadyRunning,
     ImageExists,
@@ -46,9 +47,7 @@ from stui.launcher.runtime import (
     write_private,
     write_runtime,
 )
-from stui.launcher.squeak import SqueakLauncher
 
-DIALECTS: dict[str, type[DialectLauncher]] = {"squeak": SqueakLauncher}
 DEFAULT_BIND = "127.0.0.1"
 DEFAULT_SESSION_TTL = 86400
 START_TIMEOUT = 20.0
@@ -80,11 +79,7 @@ class ImageStatus:
 
 
 def launcher_for(dialect: str) -> DialectLauncher:
-    try:
-        return DIALECTS[dialect]()
-    except KeyError:
-        known = ", ".join(sorted(DIALECTS))
-        raise LauncherError(f"unknown template {dialect!r}; known templates: {known}") from None
+    return launcher_class(dialect)
 
 
 def images_dir() -> Path:

@@ -29,8 +29,8 @@ from importlib import resources
 from pathlib import Path
 
 from stui import paths
-from stui.launcher.dialect import Progress, ServerOptions, no_progress
-from stui.launcher.errors import MissingDependency, TemplateError
+from stui.dialects.contract import Progress, ServerOptions, no_progress
+from stui.dialects.errors import MissingDependency, TemplateError
 
 STOCK_IMAGE = Path("/usr/share/scratch/Scratch.image")
 VM_GLOB = "/usr/lib/squeak/*/squeakvm"
@@ -49,7 +49,7 @@ STALE_AFTER = 7 * 86400  # seconds
 
 
 def _source(name: str) -> bytes:
-    return resources.files("stui.smalltalk").joinpath("squeak", name).read_bytes()
+    return resources.files("stui.dialects.squeak").joinpath("server", name).read_bytes()
 
 
 def _digest(*parts: bytes) -> str:

@@ -1,7 +1,7 @@
-"""The one interface every Smalltalk dialect's launcher implements.
+"""What a dialect package provides: its launcher, and the quirks of its strings.
 
-A Pharo or Cuis launcher adds a class that satisfies `DialectLauncher` and registers it
-in `stui.launcher.images.DIALECTS`; nothing else changes.
+A new dialect (Cuis, Pharo) adds a package `stui/dialects/<name>/` whose `DIALECT` is a
+`Dialect`, and lists it in `stui.dialects.DIALECTS`; nothing else changes.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+TextCheck = Callable[[str], "Unrepresentable | None"]
 
 Progress = Callable[[str], None]
 
@@ -53,3 +55,27 @@ class DialectLauncher(Protocol):
 
     def evaluate_once(self, image: Path, expression: str, timeout: float = 30) -> str:
         """Start the image, evaluate one expression, quit; answer its print string."""
+
+
+@dataclass(frozen=True)
+class Unrepresentable:
+    """The first character of a text that the image cannot hold (0-based index)."""
+
+    index: int
+    char: str
+    charset: str
+
+    def describe(self, what: str) -> str:
+        return (
+            f"the image cannot hold {self.char!r} (U+{ord(self.char):04X}) at position "
+            f"{self.index + 1} of the {what}: it stores {self.charset} text only"
+        )
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """One Smalltalk dialect: how to launch its images and what its strings can hold."""
+
+    name: str
+    launcher: Callable[[], DialectLauncher]
+    check_text: TextCheck
