@@ -309,3 +309,10 @@ def test_connections_that_come_and_go_leave_nothing_behind(
     while counts() != before:
         assert time.monotonic() < deadline, (before, counts())
         time.sleep(0.1)
+
+
+def test_the_shipped_template_has_no_raw_eval_floor(run_squeak: Callable[..., str]) -> None:
+    out = run_squeak("--eval=Smalltalk includesKey: #StuiRawEval", "--eval=StuiServer capabilities")
+    lines = out.strip().splitlines()
+    assert lines[-2] == "false"
+    assert "evaluate" in lines[-1]

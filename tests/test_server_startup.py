@@ -63,3 +63,16 @@ def test_the_image_id_is_kept_and_can_be_set(run_squeak: Callable[..., str]) -> 
         "--eval=StuiServer startUp", "--eval=StuiServer imageId",
     )  # fmt: skip
     assert out.strip().endswith("'11111111-2222-4333-8444-555555555555'")
+
+
+def test_options_survive_a_file_in_after_them(
+    run_squeak: Callable[..., str], tmp_path: Path
+) -> None:
+    """A file-in writes the changes file, which clears SystemDictionary's StartupStamp."""
+    source = tmp_path / "probe.st"
+    source.write_text(
+        "Object subclass: #StuiTestProbe\n\tinstanceVariableNames: ''\n"
+        "\tclassVariableNames: ''\n\tpoolDictionaries: ''\n\tcategory: 'StuiTest'!\n"
+    )
+    out = run_squeak("--stui-name=kept", str(source), "--eval=StuiServer optionAt: 'name'")
+    assert out.strip().endswith("'kept'")
