@@ -1,4 +1,5 @@
-"""StuiServer startUp on a real image: the one line the launcher waits for."""
+"""Squeak-only start-up: StuiServer options as image arguments, read by StuiBoot (see
+tests/conformance/test_startup.py for the contract every dialect keeps)."""
 
 from __future__ import annotations
 
