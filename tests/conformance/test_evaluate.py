@@ -163,3 +163,20 @@ def test_evaluations_without_a_session_run_at_once(client: Peer) -> None:
     first, second = client.recv(), client.recv()
     assert (first["id"], first["value"]) == (fast, "#fast")
     assert (second["id"], second["value"]) == (slow, "#slow")
+
+
+def test_a_request_without_an_id_is_refused_and_not_served(client: Peer) -> None:
+    client.send_json({"type": "evaluate", "code": "Smalltalk at: #StuiTestNoId put: 1"})
+    reply = client.recv()
+    assert (reply["type"], reply["code"], reply["id"]) == ("error", "bad_request", None)
+    assert client.silent()
+    assert evaluate(client, "Smalltalk includesKey: #StuiTestNoId")["value"] == "false"
+
+
+def test_defaults_of_evaluate(client: Peer) -> None:
+    """mode print; no session (null is the same as absent); max_print the image's limit."""
+    assert evaluate(client, "3 + 4", session=None)["value"] == "7"
+    empty = evaluate(client, "'abc'", max_print=0)
+    assert (empty["value"], empty["truncated"]) == ("", True)
+    assert client.request("evaluate", code="1", max_print=5.0)["code"] == "bad_request"
+    assert evaluate(client, "")["type"] == "result"
