@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 import zmq
-from expected import Expectations
-from wire import Peer, ServerStart
 
+from conformance.expected import Expectations
+from conformance.wire import Peer, ServerStart
 from stui import launcher
 from stui.dialects import launcher_class
 from stui.dialects.contract import ServerOptions

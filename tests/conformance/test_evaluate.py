@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 
-from expected import Expectations
-from wire import Peer
-
+from conformance.expected import Expectations
+from conformance.wire import Peer
 from stui.dialects import dialect as dialect_named
 
 

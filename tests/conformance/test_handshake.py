@@ -8,9 +8,16 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from expected import Expectations
-from wire import GREETING, Peer, closed_within, raw_connect, read_until_closed, ready_command
 
+from conformance.expected import Expectations
+from conformance.wire import (
+    GREETING,
+    Peer,
+    closed_within,
+    raw_connect,
+    read_until_closed,
+    ready_command,
+)
 from stui.launcher.runtime import RuntimeInfo
 from stui.protocol import codec
 

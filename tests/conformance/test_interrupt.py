@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from wire import Peer
-
+from conformance.wire import Peer
 from stui.launcher.runtime import RuntimeInfo
 
 

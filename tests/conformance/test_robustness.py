@@ -12,10 +12,11 @@ import time
 
 import pytest
 import zmq
-from expected import Expectations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from wire import (
+
+from conformance.expected import Expectations
+from conformance.wire import (
     ERROR_CODES,
     GREETING,
     Peer,
@@ -23,7 +24,6 @@ from wire import (
     read_until_closed,
     ready_command,
 )
-
 from stui.launcher.runtime import RuntimeInfo
 
 

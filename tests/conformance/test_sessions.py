@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from wire import Peer, wait_for
 
+from conformance.wire import Peer, wait_for
 from stui.launcher.runtime import RuntimeInfo
 
 SESSION_ID = re.compile(r"^s-[0-9a-f]{32}$")
