@@ -179,3 +179,21 @@ def test_defaults_of_evaluate(client: Peer) -> None:
     assert (empty["value"], empty["truncated"]) == ("", True)
     assert client.request("evaluate", code="1", max_print=5.0)["code"] == "bad_request"
     assert evaluate(client, "")["type"] == "result"
+
+
+def test_an_unholdable_character_anywhere_in_the_frame_is_an_encoding_error(
+    client: Peer, dialect: str
+) -> None:
+    found = dialect_named(dialect)
+    assert found is not None
+    samples = [c for c in "€☃\U0001f600" if found.check_text(c) is not None]
+    for char in samples:
+        for kind, fields in [
+            ("session.create", {"label": f"a{char}"}),
+            ("ping", {"note": char}),
+            ("ping", {char: 1}),
+        ]:
+            reply = client.request(kind, **fields)
+            assert (reply["type"], reply["code"]) == ("error", "encoding"), reply
+            assert f"U+{ord(char):04X}" in reply["message"]
+    assert client.request("ping")["type"] == "pong"
