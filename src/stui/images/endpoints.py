@@ -12,11 +12,12 @@ from typing import Literal
 import msgspec
 
 from stui import launcher, paths
+from stui.errors import StuiError
 from stui.launcher.names import validate_name
 from stui.launcher.runtime import write_private
 
 
-class RegistryError(Exception):
+class RegistryError(StuiError):
     """A registry operation that cannot be done, with the reason."""
 
 

@@ -9,6 +9,7 @@ from stui.status import ConnectionStatus
 from stui.workbench.config import WorkbenchConfig
 from stui.workbench.errors import (
     ImageUnavailable,
+    InvalidImageName,
     SessionOfAnotherImage,
     UnknownImage,
     WorkbenchError,
@@ -32,6 +33,7 @@ __all__ = [
     "ImagePushed",
     "ImageUnavailable",
     "ImageView",
+    "InvalidImageName",
     "Latency",
     "LocalImages",
     "Notice",

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from stui.errors import StuiError
+from stui.launcher.errors import InvalidImageName
+
+__all__ = [
+    "ImageUnavailable",
+    "InvalidImageName",
+    "SessionOfAnotherImage",
+    "UnknownImage",
+    "WorkbenchError",
+]
 
 
 class WorkbenchError(StuiError):

@@ -27,8 +27,12 @@ class LocalImages:
     ) -> ImageMeta:
         return launcher.create_image(name, dialect, progress)
 
-    def start(self, name: str, port: int | None = None) -> RuntimeInfo:
-        return launcher.start_image(name, port=port)
+    def start(
+        self, name: str, port: int | None = None, session_ttl: int | None = None
+    ) -> RuntimeInfo:
+        if session_ttl is None:
+            return launcher.start_image(name, port=port)
+        return launcher.start_image(name, port=port, session_ttl=session_ttl)
 
     def stop(self, name: str) -> RuntimeInfo:
         return launcher.stop_image(name)
