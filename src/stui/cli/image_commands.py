@@ -10,6 +10,7 @@ import click
 
 from stui import launcher
 from stui.cli.context import fail_cleanly
+from stui.launcher.images import read_meta
 
 
 def _progress() -> Callable[[str], None]:
@@ -75,6 +76,7 @@ def stop(name: str) -> None:
 @fail_cleanly
 def delete(name: str, yes: bool) -> None:
     """Delete a stopped image NAME and its files."""
+    read_meta(name)  # a bad name or a missing image fails here, before the question
     if not yes:
         click.confirm(f"Delete image {name} and all its files?", abort=True)
     launcher.delete_image(name)
