@@ -195,7 +195,6 @@ def test_anything_else_is_not_evaluated(code: str) -> None:
 # -- the client against a thousand endpoints ------------------------------------------
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(600)
 async def test_a_thousand_endpoints_answer_and_one_closed_is_lost(
     client_context: zmq.Context[Any], enough_descriptors: None
