@@ -10,10 +10,7 @@
 
 from __future__ import annotations
 
-from stui.errors import StuiError
-from stui.protocol import ProtocolError, RemoteError
-from stui.transport import ConnectionTimeout, InvalidAddress, TransportError
-from stui.workbench import ImageUnavailable, InvalidImageName, UnknownImage
+from stui.errors import InvalidInput, Refused, StuiError, Unreachable
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -29,23 +26,19 @@ EXIT_CODES_HELP = (
 )
 
 
-def classify(error: BaseException) -> tuple[int, str]:
+def classify(error: StuiError) -> tuple[int, str]:
     """The exit code and a short machine-readable kind for a known error."""
     match error:
-        case InvalidAddress() | InvalidImageName():
+        case InvalidInput():
             return EXIT_USAGE, "usage"
-        case ConnectionTimeout() | TimeoutError():
+        case Unreachable() if isinstance(error, TimeoutError):
             return EXIT_CONNECTION, "timeout"
-        case TransportError() | ImageUnavailable() | UnknownImage():
+        case Unreachable():
             return EXIT_CONNECTION, "connection"
-        case RemoteError():
+        case Refused():
             return EXIT_REMOTE, error.code
-        case ProtocolError():
-            return EXIT_REMOTE, "protocol"
-        case StuiError():
-            return EXIT_ERROR, _kind(error)
         case _:
-            raise error
+            return EXIT_ERROR, _kind(error)
 
 
 def _kind(error: StuiError) -> str:
