@@ -72,3 +72,18 @@ def test_image_delete_still_asks_for_an_existing_image(stui_home: Path, template
     assert "Delete image kept" in result.output
     assert result.exit_code == 1  # declined: click aborts
     assert [row.meta.name for row in launcher.list_images()] == ["kept"]
+
+
+@pytest.mark.parametrize("port", ["²", "٨٠", "80x", ""])
+def test_an_address_port_must_be_ascii_digits(port: str) -> None:
+    from stui.images.endpoints import RegistryError, _check_address
+
+    with pytest.raises(RegistryError):
+        _check_address(f"tcp://127.0.0.1:{port}")
+
+
+def test_a_protocol_version_must_be_ascii_digits() -> None:
+    from stui.protocol.limits import parse_version
+
+    with pytest.raises(ValueError):
+        parse_version("١.٠")
