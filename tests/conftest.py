@@ -11,6 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from cuis_vm import CuisKit, CuisVmUnavailable, kit
 from stui import launcher
 from stui.dialects.squeak.launcher import HEADLESS, SqueakLauncher
 from stui.launcher.runtime import RuntimeInfo
@@ -20,6 +21,17 @@ from stui.launcher.runtime import RuntimeInfo
 def template() -> Path:
     """The prepared STUI template (prepared once, cached across runs)."""
     return SqueakLauncher().prepare_template()
+
+
+@pytest.fixture(scope="session")
+def cuis_kit() -> CuisKit:
+    """The Cuis VM (built once from ../shared/cuis, cached by hash), stock image and packages.
+
+    A VM that cannot be built fails every Cuis test with the build's message."""
+    try:
+        return kit()
+    except CuisVmUnavailable as e:
+        pytest.fail(f"Cuis tests need the Cuis VM: {e}", pytrace=False)
 
 
 @pytest.fixture
@@ -73,11 +85,14 @@ def running_image(start_images: Callable[..., list[RuntimeInfo]]) -> RuntimeInfo
     return start_images(1)[0]
 
 
+VM_NAMES = {"squeakvm", "squeak"}
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """A safety net: no VM started below this run's temporary directory outlives it."""
     base = str(session.config._tmp_path_factory.getbasetemp())  # type: ignore[attr-defined]
     for proc in psutil.process_iter(["name", "cmdline"]):
         cmdline = proc.info["cmdline"] or []
-        if proc.info["name"] == "squeakvm" and any(arg.startswith(base) for arg in cmdline):
+        if proc.info["name"] in VM_NAMES and any(arg.startswith(base) for arg in cmdline):
             with contextlib.suppress(psutil.Error):
                 proc.kill()
