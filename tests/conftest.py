@@ -13,6 +13,7 @@ import pytest
 
 from cuis_vm import CuisKit, CuisVmUnavailable, kit
 from stui import launcher
+from stui.dialects import DialectSource
 from stui.dialects.squeak.launcher import HEADLESS, SqueakLauncher
 from stui.launcher.runtime import RuntimeInfo
 
@@ -32,6 +33,36 @@ def cuis_kit() -> CuisKit:
         return kit()
     except CuisVmUnavailable as e:
         pytest.fail(f"Cuis tests need the Cuis VM: {e}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def cuis_source(cuis_kit: CuisKit) -> DialectSource:
+    """The VM, stock image and packages a Cuis user would name at `stui image create`."""
+    return DialectSource(str(cuis_kit.vm), str(cuis_kit.image_zip), str(cuis_kit.packages))
+
+
+@pytest.fixture
+def start_cuis_images(
+    stui_home: Path, cuis_source: DialectSource
+) -> Callable[..., list[RuntimeInfo]]:
+    """Create and start n Cuis images named cuis-0 … (or with a given prefix)."""
+    counter = iter(range(10_000))
+
+    def start(n: int, prefix: str = "cuis", **options: object) -> list[RuntimeInfo]:
+        infos = []
+        for _ in range(n):
+            name = f"{prefix}-{next(counter)}"
+            launcher.create_image(name, "cuis", source=cuis_source)
+            infos.append(launcher.start_image(name, **options))
+        return infos
+
+    return start
+
+
+@pytest.fixture
+def running_cuis_image(start_cuis_images: Callable[..., list[RuntimeInfo]]) -> RuntimeInfo:
+    """One created and started Cuis image in a private STUI_HOME."""
+    return start_cuis_images(1)[0]
 
 
 @pytest.fixture

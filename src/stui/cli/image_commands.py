@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
 from stui import launcher
 from stui.cli.context import fail_cleanly
+from stui.dialects import DIALECTS, DialectSource
 
 
 def _progress() -> Callable[[str], None]:
@@ -38,11 +40,22 @@ def prepare(dialect: str, force: bool) -> None:
 
 @image.command()
 @click.argument("name")
-@click.option("--from", "template", default="squeak", show_default=True, help="Template to copy.")
+@click.option("--dialect", default="squeak", show_default=True, help="squeak or cuis.")
+@click.option("--from", "image_from", help="Your own image (or a zip of it) to make the template from.")  # fmt: skip
+@click.option("--vm", help="The VM that runs it (Cuis: a 32-bit Spur VM).")
+@click.option("--packages", help="Directory of packages to install (Cuis: Network-Kernel.pck.st).")  # fmt: skip
 @fail_cleanly
-def create(name: str, template: str) -> None:
+def create(
+    name: str, dialect: str, image_from: str | None, vm: str | None, packages: str | None
+) -> None:
     """Create a private image NAME from a template."""
-    meta = launcher.create_image(name, template, _progress())
+    if image_from in DIALECTS and dialect == "squeak":  # the old spelling: --from DIALECT
+        dialect, image_from = image_from, None
+    source = None
+    if image_from or vm or packages:
+        absolute = [str(Path(p).resolve()) if p else None for p in (vm, image_from, packages)]
+        source = DialectSource(*absolute)
+    meta = launcher.create_image(name, dialect, _progress(), source)
     click.echo(f"created image {meta.name} ({meta.dialect}, image id {meta.image_id})")
 
 
