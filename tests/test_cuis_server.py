@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from stui.launcher.runtime import RuntimeInfo
+from stui.protocol import codec
 from test_server_client import Peer, connect, zctx  # noqa: F401 (fixtures)
 
 
@@ -37,7 +38,7 @@ def test_welcome_names_the_dialect_and_its_version(
     assert image["version"].startswith("Cuis 5.0")
     assert image["image_id"] == running_cuis_image.image_id
     assert image["pid"] == running_cuis_image.pid
-    assert welcome["capabilities"] == ["evaluate", "interrupt", "sessions"]
+    assert welcome["capabilities"] == sorted(codec.REQUEST_TYPES)
 
 
 def test_a_wrong_token_is_refused(

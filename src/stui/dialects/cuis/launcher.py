@@ -289,8 +289,12 @@ class CuisLauncher:
             raise TemplateError(f"{image} did not keep its image id: it reports {stored!r}")
 
     def server_command(self, image: Path, options: ServerOptions) -> list[str]:
+        # Written afresh at every start: without its script, Cuis would start, say
+        # nothing and run on, and the start would only end at the launcher's timeout.
+        script = image.parent / START_SCRIPT
+        script.write_bytes(_resource("server", "start.st"))
         args = [
-            str(self.vm), *HEADLESS, str(image), "-s", str(image.parent / START_SCRIPT),
+            str(self.vm), *HEADLESS, str(image), "-s", str(script),
             f"--stui-name={options.name}",
             f"--stui-bind={options.bind}",
             f"--stui-port={options.port}",
