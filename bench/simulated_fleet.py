@@ -84,7 +84,16 @@ from stui.protocol.messages import (
 
 SIMULATED_DIALECT: Final = "simulated"
 SIMULATED_VERSION: Final = "STUI simulated fleet (not an image)"
-CAPABILITIES: Final = ["evaluate", "interrupt", "sessions"]
+CAPABILITIES: Final = [
+    "evaluate",
+    "interrupt",
+    "session.create",
+    "session.attach",
+    "session.close",
+    "session.list",
+    "session.stats",
+    "session.cleanup",
+]
 SOCKET_MARGIN: Final = 64  # sockets of the fleet's context beyond one per endpoint
 SMALL_INTEGER_BITS: Final = 30
 REBIND_ATTEMPTS: Final = 100

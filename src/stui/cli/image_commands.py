@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
 from stui.cli.output import emit_json
-from stui.workbench import LocalImages
+from stui.workbench import DIALECT_NAMES, DialectSource, LocalImages
 
 LOCAL = LocalImages()
 
@@ -38,10 +39,21 @@ def prepare(dialect: str, force: bool) -> None:
 
 @image.command()
 @click.argument("name")
-@click.option("--from", "template", default="squeak", show_default=True, help="Template to copy.")
-def create(name: str, template: str) -> None:
+@click.option("--dialect", default="squeak", show_default=True, help="squeak or cuis.")
+@click.option("--from", "image_from", help="Your own image (or a zip of it) to make the template from.")  # fmt: skip
+@click.option("--vm", help="The VM that runs it (Cuis: a 32-bit Spur VM).")
+@click.option("--packages", help="Directory of packages to install (Cuis: Network-Kernel.pck.st).")  # fmt: skip
+def create(
+    name: str, dialect: str, image_from: str | None, vm: str | None, packages: str | None
+) -> None:
     """Create a private image NAME from a template."""
-    meta = LOCAL.create(name, template, _progress())
+    if image_from in DIALECT_NAMES and dialect == "squeak":  # the old spelling: --from DIALECT
+        dialect, image_from = image_from, None
+    source = None
+    if image_from or vm or packages:
+        absolute = [str(Path(p).resolve()) if p else None for p in (vm, image_from, packages)]
+        source = DialectSource(*absolute)
+    meta = LOCAL.create(name, dialect, _progress(), source)
     click.echo(f"created image {meta.name} ({meta.dialect}, image id {meta.image_id})")
 
 

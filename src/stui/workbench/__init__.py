@@ -22,12 +22,14 @@ from stui.workbench.events import (
     WorkbenchEvent,
 )
 from stui.workbench.handles import RestartNotice, SessionHandle
-from stui.workbench.local import LocalImages
+from stui.workbench.local import DIALECT_NAMES, DialectSource, LocalImages
 from stui.workbench.views import ImageView, Latency
 from stui.workbench.workbench import Workbench
 
 __all__ = [
+    "DIALECT_NAMES",
     "ConnectionStatus",
+    "DialectSource",
     "HealthPolicy",
     "ImageChanged",
     "ImagePushed",

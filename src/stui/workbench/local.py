@@ -9,9 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from stui import launcher
+from stui.dialects import DIALECTS, DialectSource
 from stui.dialects.contract import Progress, no_progress
 from stui.launcher.images import ImageMeta, LocalImage
 from stui.launcher.runtime import RuntimeInfo
+
+DIALECT_NAMES = frozenset(DIALECTS)
 
 
 class LocalImages:
@@ -23,9 +26,13 @@ class LocalImages:
         return launcher.launcher_for(dialect).prepare_template(progress, force=force)
 
     def create(
-        self, name: str, dialect: str = "squeak", progress: Progress = no_progress
+        self,
+        name: str,
+        dialect: str = "squeak",
+        progress: Progress = no_progress,
+        source: DialectSource | None = None,
     ) -> ImageMeta:
-        return launcher.create_image(name, dialect, progress)
+        return launcher.create_image(name, dialect, progress, source)
 
     def start(
         self, name: str, port: int | None = None, session_ttl: int | None = None
