@@ -29,7 +29,7 @@ from importlib import resources
 from pathlib import Path
 
 from stui import paths
-from stui.dialects.contract import Progress, ServerOptions, no_progress
+from stui.dialects.contract import DialectSource, Progress, ServerOptions, no_progress
 from stui.dialects.errors import MissingDependency, TemplateError
 
 STOCK_IMAGE = Path("/usr/share/scratch/Scratch.image")
@@ -80,8 +80,9 @@ class SqueakLauncher:
 
     dialect = "squeak"
 
-    def __init__(self) -> None:
-        self._vm: Path | None = None
+    def __init__(self, source: DialectSource | None = None) -> None:
+        self._source = source or DialectSource()
+        self._vm: Path | None = Path(self._source.vm) if self._source.vm else None
 
     # -- dependencies ---------------------------------------------------------------
 
@@ -97,6 +98,8 @@ class SqueakLauncher:
 
     @property
     def stock_image(self) -> Path:
+        if self._source.image:
+            return Path(self._source.image)
         return Path(os.environ.get("STUI_SQUEAK_STOCK_IMAGE", STOCK_IMAGE))
 
     def check_dependencies(self, need_x: bool = False) -> None:
