@@ -19,18 +19,28 @@ import zmq
 from conformance.expected import Expectations
 from conformance.wire import Peer, ServerStart
 from stui import launcher
-from stui.dialects import launcher_class
+from stui.dialects import DialectSource, launcher_class
 from stui.dialects.contract import ServerOptions
 from stui.dialects.errors import MissingDependency
 from stui.launcher.images import image_dir
 from stui.launcher.runtime import RuntimeInfo
 
-CONFORMANCE_DIALECTS = ["squeak"]
+# One entry per dialect: its name, and the name of the fixture (in tests/conftest.py)
+# that gives the DialectSource its launcher needs, or None when the launcher finds its VM
+# and image by itself.
+CONFORMANCE_DIALECTS: dict[str, str | None] = {"squeak": None}
 
 
-@pytest.fixture(scope="session", params=CONFORMANCE_DIALECTS)
+@pytest.fixture(scope="session", params=sorted(CONFORMANCE_DIALECTS))
 def dialect(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+@pytest.fixture(scope="session")
+def dialect_source(dialect: str, request: pytest.FixtureRequest) -> DialectSource | None:
+    """The VM, image and packages the dialect's launcher needs, if it cannot find them."""
+    fixture = CONFORMANCE_DIALECTS[dialect]
+    return None if fixture is None else request.getfixturevalue(fixture)
 
 
 @pytest.fixture(scope="session")
@@ -39,17 +49,17 @@ def expect(dialect: str) -> Expectations:
 
 
 @pytest.fixture(scope="session")
-def dialect_template(dialect: str) -> Path:
+def dialect_template(dialect: str, dialect_source: DialectSource | None) -> Path:
     """The dialect's prepared template (prepared once, cached across runs)."""
     try:
-        return launcher_class(dialect).prepare_template()
+        return launcher_class(dialect, dialect_source).prepare_template()
     except MissingDependency as e:
         pytest.skip(f"{dialect}: {e}")
 
 
 @pytest.fixture
 def start_images(
-    stui_home: Path, dialect: str, dialect_template: Path
+    stui_home: Path, dialect: str, dialect_source: DialectSource | None, dialect_template: Path
 ) -> Callable[..., list[RuntimeInfo]]:
     """Create and start n images of the dialect, named img-0 … (or with a given prefix)."""
     counter = iter(range(10_000))
@@ -58,7 +68,7 @@ def start_images(
         infos = []
         for _ in range(n):
             name = f"{prefix}-{next(counter)}"
-            launcher.create_image(name, template=dialect)
+            launcher.create_image(name, dialect, source=dialect_source)
             infos.append(launcher.start_image(name, **options))
         return infos
 
@@ -98,16 +108,20 @@ def client(running_image: RuntimeInfo, connect: Callable[[RuntimeInfo], Peer]) -
 
 @pytest.fixture
 def start_server(
-    stui_home: Path, dialect: str, dialect_template: Path, tmp_path: Path
+    stui_home: Path,
+    dialect: str,
+    dialect_source: DialectSource | None,
+    dialect_template: Path,
+    tmp_path: Path,
 ) -> Iterator[Callable[[ServerOptions], ServerStart]]:
     """Start a created image with the launcher's server argv and chosen options (the
     launcher<->server contract); answer its first `STUI ` line."""
-    launcher.create_image("boot", template=dialect)
+    launcher.create_image("boot", dialect, source=dialect_source)
     image = image_dir("boot") / "boot.image"
     started: list[subprocess.Popen] = []
 
     def start(options: ServerOptions, timeout: float = 20) -> ServerStart:
-        argv = launcher_class(dialect).server_command(image, options)
+        argv = launcher_class(dialect, dialect_source).server_command(image, options)
         out = tmp_path / f"stdout-{len(started)}"
         with out.open("wb") as f:
             proc = subprocess.Popen(argv, cwd=image.parent, stdout=f, stderr=subprocess.STDOUT,
