@@ -13,6 +13,32 @@ DEADLINES: dict[str, float] = {
     "hello": 5.0,
     "ping": 2.0,
     "evaluate": 60.0,
+    # IDE operations (docs/protocol.md, "IDE operations"). Lookups answer in
+    # milliseconds; searches walk every method; a save writes the whole image.
+    "inspect": 10.0,
+    "inspect.page": 10.0,
+    "release": 5.0,
+    "browse.categories": 5.0,
+    "browse.classes": 5.0,
+    "browse.protocols": 5.0,
+    "browse.selectors": 5.0,
+    "browse.definition": 5.0,
+    "browse.hierarchy": 5.0,
+    "browse.method": 5.0,
+    "browse.find_class": 5.0,
+    "compile": 10.0,
+    "class.define": 30.0,
+    "method.remove": 10.0,
+    "class.remove": 30.0,
+    "save": 60.0,
+    "changes.list": 30.0,
+    "changes.replay": 60.0,
+    "search.senders": 30.0,
+    "search.implementors": 30.0,
+    "search.references": 30.0,
+    "complete": 5.0,
+    "transcript.subscribe": 5.0,
+    "transcript.unsubscribe": 5.0,
 }
 
 
