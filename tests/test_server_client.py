@@ -235,7 +235,10 @@ def test_welcome_tells_who_the_image_is(
     assert image["image_path"] == running_image.image_path
     assert uuid.UUID(image["instance_id"])
     assert image["started_at"].endswith("Z") and "T" in image["started_at"]
-    assert welcome["capabilities"] == ["evaluate", "interrupt", "sessions"]
+    assert welcome["capabilities"][:3] == ["evaluate", "interrupt", "sessions"]
+    assert {"inspect", "browse.method", "compile", "save", "complete"} <= set(
+        welcome["capabilities"]
+    )
     assert welcome["limits"] == {"max_frame": 16777216, "max_print": 100000}
 
 
