@@ -24,7 +24,7 @@ from stui.protocol.messages import (
     Selectors,
     Side,
 )
-from stui.transport import ImageConnection
+from stui.transport import ImageClient
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -38,8 +38,8 @@ DEFINITION = (
 )
 
 
-def connection_to(image: RuntimeInfo) -> ImageConnection:
-    return ImageConnection(image.address, image.token, CLIENT)
+def connection_to(image: RuntimeInfo) -> ImageClient:
+    return ImageClient(image.address, image.token, CLIENT)
 
 
 def changes_file(image: RuntimeInfo) -> bytes:
@@ -49,13 +49,13 @@ def changes_file(image: RuntimeInfo) -> bytes:
 async def test_compile_runs_and_reads_back_exactly(running_image: RuntimeInfo) -> None:
     source = 'stuiTwice: aNumber\n\t"Answer twice aNumber; é stays Latin-1."\n\t^ aNumber * 2'
     async with connection_to(running_image) as conn:
-        reply = await conn.request(Compile(class_="Object", category="stui-tests", source=source))
+        reply = await conn.call(Compile(class_="Object", category="stui-tests", source=source))
         assert isinstance(reply, Compiled)
         assert (reply.selector, reply.protocol, reply.created) == ("stuiTwice:", "stui-tests", True)
         assert (await conn.evaluate("nil stuiTwice: 21")).value == "42"
-        back = await conn.request(BrowseMethod(class_="Object", selector="stuiTwice:"))
+        back = await conn.call(BrowseMethod(class_="Object", selector="stuiTwice:"))
         assert isinstance(back, MethodSource) and back.source == source
-        again = await conn.request(Compile(class_="Object", source=source.replace("2", "3")))
+        again = await conn.call(Compile(class_="Object", source=source.replace("2", "3")))
         assert isinstance(again, Compiled) and again.created is False
         assert again.protocol == "stui-tests"  # a recompile keeps the method's protocol
         assert (await conn.evaluate("nil stuiTwice: 21")).value == "63"
@@ -66,63 +66,63 @@ async def test_compile_runs_and_reads_back_exactly(running_image: RuntimeInfo) -
 async def test_a_syntax_error_changes_nothing(running_image: RuntimeInfo) -> None:
     async with connection_to(running_image) as conn:
         good = "stuiKept\n\t^ #kept"
-        assert isinstance(await conn.request(Compile(class_="Object", source=good)), Compiled)
+        assert isinstance(await conn.call(Compile(class_="Object", source=good)), Compiled)
         before = changes_file(running_image)
-        bad = await conn.request(Compile(class_="Object", source="stuiKept\n\t^ 3 +"))
+        bad = await conn.call(Compile(class_="Object", source="stuiKept\n\t^ 3 +"))
         assert isinstance(bad, CompileError)
         assert bad.position == len("stuiKept\n\t^ 3 +") + 1 and bad.message
         assert (await conn.evaluate("nil stuiKept")).value == "#kept"
-        fresh = await conn.request(Compile(class_="Object", source="stuiNever\n\t^ (1"))
+        fresh = await conn.call(Compile(class_="Object", source="stuiNever\n\t^ (1"))
         assert isinstance(fresh, CompileError) and fresh.position is not None
-        sels = await conn.request(BrowseSelectors(class_="Object"))
+        sels = await conn.call(BrowseSelectors(class_="Object"))
         assert isinstance(sels, Selectors) and "stuiNever" not in sels.selectors
         assert changes_file(running_image) == before
-        no_pattern = await conn.request(Compile(class_="Object", source="^ 3"))
+        no_pattern = await conn.call(Compile(class_="Object", source="^ 3"))
         assert isinstance(no_pattern, CompileError)
 
 
 async def test_define_redefine_and_remove_a_class(running_image: RuntimeInfo) -> None:
     async with connection_to(running_image) as conn:
-        made = await conn.request(ClassDefine(definition=DEFINITION))
+        made = await conn.call(ClassDefine(definition=DEFINITION))
         assert isinstance(made, ClassDefined) and made.class_ == "StuiEdited" and made.created
         method = "sum\n\t^ left + right"
-        await conn.request(Compile(class_="StuiEdited", source=method, category="math"))
+        await conn.call(Compile(class_="StuiEdited", source=method, category="math"))
         setter = "left: a right: b\n\tleft := a. right := b"
-        await conn.request(Compile(class_="StuiEdited", source=setter, category="init"))
+        await conn.call(Compile(class_="StuiEdited", source=setter, category="init"))
         maker = "new\n\t^ super new left: 1 right: 2"
-        compiled = await conn.request(Compile(class_="StuiEdited", side=Side.CLASS, source=maker))
+        compiled = await conn.call(Compile(class_="StuiEdited", side=Side.CLASS, source=maker))
         assert isinstance(compiled, Compiled) and compiled.side is Side.CLASS
         assert (await conn.evaluate("StuiEdited new sum")).value == "3"
-        again = await conn.request(
+        again = await conn.call(
             ClassDefine(definition=DEFINITION.replace("left right", "left right extra"))
         )
         assert isinstance(again, ClassDefined) and again.created is False
         assert "extra" in again.definition
         assert (await conn.evaluate("StuiEdited new sum")).value == "3"
         assert b"left right extra" in changes_file(running_image)
-        removed = await conn.request(MethodRemove(class_="StuiEdited", selector="sum"))
+        removed = await conn.call(MethodRemove(class_="StuiEdited", selector="sum"))
         assert isinstance(removed, Removed) and removed.name == "StuiEdited>>sum"
         with pytest.raises(NotFound):
-            await conn.request(MethodRemove(class_="StuiEdited", selector="sum"))
-        gone = await conn.request(ClassRemove(class_="StuiEdited"))
+            await conn.call(MethodRemove(class_="StuiEdited", selector="sum"))
+        gone = await conn.call(ClassRemove(class_="StuiEdited"))
         assert isinstance(gone, Removed) and gone.kind == "class"
         assert (await conn.evaluate("Smalltalk includesKey: #StuiEdited")).value == "false"
 
 
 async def test_bad_definitions_and_protected_classes(running_image: RuntimeInfo) -> None:
     async with connection_to(running_image) as conn:
-        syntax = await conn.request(
+        syntax = await conn.call(
             ClassDefine(definition="Object subclass: #Broken instanceVariableNames: 'a")
         )
         assert isinstance(syntax, CompileError)
-        not_a_class = await conn.request(ClassDefine(definition="3 + 4"))
+        not_a_class = await conn.call(ClassDefine(definition="3 + 4"))
         assert isinstance(not_a_class, CompileError)
-        missing = await conn.request(
+        missing = await conn.call(
             ClassDefine(definition=DEFINITION.replace("Object", "NoSuchSuper"))
         )
         assert isinstance(missing, CompileError)
         assert (await conn.evaluate("Smalltalk includesKey: #StuiEdited")).value == "false"
         with pytest.raises(RemoteError, match="subclasses"):
-            await conn.request(ClassRemove(class_="Collection"))
+            await conn.call(ClassRemove(class_="Collection"))
         with pytest.raises(RemoteError, match="STUI server"):
-            await conn.request(ClassRemove(class_="StuiServer"))
+            await conn.call(ClassRemove(class_="StuiServer"))

@@ -28,7 +28,7 @@ from stui.protocol.messages import (
     Saved,
     Side,
 )
-from stui.transport import ImageConnection
+from stui.transport import ImageClient
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -40,12 +40,12 @@ KEEP = (
 LOST = KEEP.replace("StuiKept", "StuiLost")
 
 
-def connection_to(image: RuntimeInfo) -> ImageConnection:
-    return ImageConnection(image.address, image.token, CLIENT)
+def connection_to(image: RuntimeInfo) -> ImageClient:
+    return ImageClient(image.address, image.token, CLIENT)
 
 
-async def unsaved(conn: ImageConnection) -> bool:
-    pong = await conn.request(Ping())
+async def unsaved(conn: ImageClient) -> bool:
+    pong = await conn.call(Ping())
     assert isinstance(pong, Pong)
     return pong.unsaved
 
@@ -66,11 +66,11 @@ def crash(info: RuntimeInfo) -> None:
 async def test_save_then_stop_and_start_keeps_class_and_method(running_image: RuntimeInfo) -> None:
     async with connection_to(running_image) as conn:
         assert await unsaved(conn) is False
-        assert isinstance(await conn.request(ClassDefine(definition=KEEP)), ClassDefined)
+        assert isinstance(await conn.call(ClassDefine(definition=KEEP)), ClassDefined)
         source = "answer\n\t^ 42"
-        assert isinstance(await conn.request(Compile(class_="StuiKept", source=source)), Compiled)
+        assert isinstance(await conn.call(Compile(class_="StuiKept", source=source)), Compiled)
         assert await unsaved(conn) is True
-        saved = await conn.request(Save())
+        saved = await conn.call(Save())
         assert isinstance(saved, Saved) and saved.image_path == running_image.image_path
         assert await unsaved(conn) is False
         assert (await conn.evaluate("StuiKept new answer")).value == "42"  # still running
@@ -82,7 +82,7 @@ async def test_save_then_stop_and_start_keeps_class_and_method(running_image: Ru
             "'answer\n\t^ 42'"
         )
         assert await unsaved(conn) is False
-        listed = await conn.request(ChangesList())
+        listed = await conn.call(ChangesList())
         assert isinstance(listed, Changes)
         assert all(c.applied or c.superseded for c in listed.changes)
 
@@ -91,23 +91,23 @@ async def test_after_kill_9_the_lost_changes_are_listed_and_replayed_once(
     running_image: RuntimeInfo,
 ) -> None:
     async with connection_to(running_image) as conn:
-        await conn.request(ClassDefine(definition=KEEP))
-        await conn.request(Compile(class_="StuiKept", source="kept\n\t^ #saved"))
-        assert isinstance(await conn.request(Save()), Saved)
+        await conn.call(ClassDefine(definition=KEEP))
+        await conn.call(Compile(class_="StuiKept", source="kept\n\t^ #saved"))
+        assert isinstance(await conn.call(Save()), Saved)
         # after the save: all of this is lost by the crash
-        await conn.request(ClassDefine(definition=LOST))
-        await conn.request(Compile(class_="StuiLost", side=Side.CLASS, source="answer\n\t^ 42"))
-        await conn.request(Compile(class_="StuiKept", source="lost\n\t^ #lost"))
-        await conn.request(Compile(class_="StuiKept", source="kept\n\t^ #first"))
-        await conn.request(Compile(class_="StuiKept", source="kept\n\t^ #second"))
-        await conn.request(MethodRemove(class_="StuiKept", selector="lost"))
-        await conn.request(Compile(class_="StuiKept", source="back\n\t^ #back"))
+        await conn.call(ClassDefine(definition=LOST))
+        await conn.call(Compile(class_="StuiLost", side=Side.CLASS, source="answer\n\t^ 42"))
+        await conn.call(Compile(class_="StuiKept", source="lost\n\t^ #lost"))
+        await conn.call(Compile(class_="StuiKept", source="kept\n\t^ #first"))
+        await conn.call(Compile(class_="StuiKept", source="kept\n\t^ #second"))
+        await conn.call(MethodRemove(class_="StuiKept", selector="lost"))
+        await conn.call(Compile(class_="StuiKept", source="back\n\t^ #back"))
     crash(running_image)
     info = launcher.start_image(running_image.name)
     async with connection_to(info) as conn:
         assert (await conn.evaluate("Smalltalk includesKey: #StuiLost")).value == "false"
         assert (await conn.evaluate("StuiKept new kept")).value == "#saved"
-        listed = await conn.request(ChangesList())
+        listed = await conn.call(ChangesList())
         assert isinstance(listed, Changes) and listed.unsaved is False
         kinds = [(c.kind, c.class_, c.selector) for c in listed.changes]
         assert kinds == [
@@ -132,7 +132,7 @@ async def test_after_kill_9_the_lost_changes_are_listed_and_replayed_once(
         assert [c.applied for c in listed.changes] == [False] * 5 + [True, False]
         assert listed.changes[1].side is Side.CLASS and listed.changes[1].source == "answer\n\t^ 42"
 
-        replayed = await conn.request(ChangesReplay())
+        replayed = await conn.call(ChangesReplay())
         assert isinstance(replayed, Replayed) and replayed.failed == []
         assert replayed.applied == [1, 2, 5, 7]
         assert (await conn.evaluate("StuiLost answer")).value == "42"
@@ -141,9 +141,9 @@ async def test_after_kill_9_the_lost_changes_are_listed_and_replayed_once(
         assert (await conn.evaluate("StuiKept includesSelector: #lost")).value == "false"
         assert await unsaved(conn) is True
 
-        twice = await conn.request(ChangesReplay())
+        twice = await conn.call(ChangesReplay())
         assert isinstance(twice, Replayed) and twice.applied == [] and twice.failed == []
-        relisted = await conn.request(ChangesList(source=False))
+        relisted = await conn.call(ChangesList(source=False))
         assert isinstance(relisted, Changes)
         assert all(c.source is None for c in relisted.changes)
         assert all(c.applied or c.superseded for c in relisted.changes)

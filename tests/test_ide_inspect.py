@@ -23,19 +23,19 @@ from stui.protocol.messages import (
     Released,
     Result,
 )
-from stui.transport import ImageConnection
+from stui.transport import ImageClient
 
 pytestmark = pytest.mark.timeout(120)
 
 CLIENT = "c-" + "8" * 32
 
 
-def connection_to(image: RuntimeInfo, client: str = CLIENT) -> ImageConnection:
-    return ImageConnection(image.address, image.token, client)
+def connection_to(image: RuntimeInfo, client: str = CLIENT) -> ImageClient:
+    return ImageClient(image.address, image.token, client)
 
 
-async def inspect_code(conn: ImageConnection, session: str, code: str) -> Inspection:
-    reply = await conn.request(Evaluate(code=code, mode=EvalMode.INSPECT, session=session))
+async def inspect_code(conn: ImageClient, session: str, code: str) -> Inspection:
+    reply = await conn.call(Evaluate(code=code, mode=EvalMode.INSPECT, session=session))
     assert isinstance(reply, Inspection), reply
     return reply
 
@@ -58,7 +58,7 @@ async def test_inspect_shows_class_print_fields_and_first_page(running_image: Ru
         assert view.elements[0].value.handle is None  # shown whole
         string = view.elements[1].value.handle
         assert string is not None
-        inner = await conn.request(Inspect(session=sid, handle=string))
+        inner = await conn.call(Inspect(session=sid, handle=string))
         assert isinstance(inner, Inspection)
         assert inner.object.handle == string and inner.object.class_ == "String"
 
@@ -74,7 +74,7 @@ async def test_a_cyclic_structure_is_inspected_one_level_at_a_time(
         assert view.truncated is True and len(view.print) == 1000  # the print string is cut
         first = view.elements[0].value
         assert first.class_ == "Array" and first.handle is not None
-        again = await conn.request(Inspect(session=sid, handle=first.handle))
+        again = await conn.call(Inspect(session=sid, handle=first.handle))
         assert isinstance(again, Inspection)
         assert again.object.elements[1].value.print == "7"
         # dictionaries holding themselves too
@@ -91,20 +91,18 @@ async def test_a_million_elements_are_paged_never_sent_whole(running_image: Runt
         assert view.size == 1_000_000 and view.kind is InspectKind.SEQUENCE
         assert len(view.elements) == 100 and view.elements[-1].index == 100
         assert view.truncated is True and len(view.print) == 1000
-        page = await conn.request(
+        page = await conn.call(
             InspectPage(session=sid, handle=view.handle, offset=999_990, count=50)
         )
         assert isinstance(page, InspectionPage)
         assert page.size == 1_000_000 and page.offset == 999_990
         assert [e.index for e in page.elements] == list(range(999_991, 1_000_001))
         assert page.elements[-1].value.print == "1000000"
-        huge = await conn.request(InspectPage(session=sid, handle=view.handle, count=100_000))
+        huge = await conn.call(InspectPage(session=sid, handle=view.handle, count=100_000))
         assert isinstance(huge, InspectionPage) and len(huge.elements) == 1000  # capped
         # an OrderedCollection of a million pages through at: too
         oc = (await inspect_code(conn, sid, "big asOrderedCollection")).object
-        page = await conn.request(
-            InspectPage(session=sid, handle=oc.handle, offset=500_000, count=1)
-        )
+        page = await conn.call(InspectPage(session=sid, handle=oc.handle, offset=500_000, count=1))
         assert isinstance(page, InspectionPage) and page.elements[0].value.print == "500001"
 
 
@@ -112,14 +110,14 @@ async def test_evaluate_with_self_bound_to_a_handle(running_image: RuntimeInfo) 
     async with connection_to(running_image) as conn:
         sid = (await conn.session_create()).id
         view = (await inspect_code(conn, sid, "3 @ 4")).object
-        reply = await conn.request(Evaluate(code="self x + y", session=sid, receiver=view.handle))
+        reply = await conn.call(Evaluate(code="self x + y", session=sid, receiver=view.handle))
         assert isinstance(reply, Result) and reply.value == "7"
-        inspected = await conn.request(
+        inspected = await conn.call(
             Evaluate(code="self * 2", session=sid, receiver=view.handle, mode=EvalMode.INSPECT)
         )
         assert isinstance(inspected, Inspection) and inspected.object.print == "6@8"
         with pytest.raises(NotFound):
-            await conn.request(Evaluate(code="self", session=sid, receiver=99999))
+            await conn.call(Evaluate(code="self", session=sid, receiver=99999))
 
 
 async def test_handles_belong_to_their_session_and_go_with_release(
@@ -132,20 +130,20 @@ async def test_handles_belong_to_their_session_and_go_with_release(
         sid = (await conn.session_create()).id
         view = (await inspect_code(conn, sid, "Object new")).object
         with pytest.raises(NoSession):
-            await other.request(Inspect(session=sid, handle=view.handle))
+            await other.call(Inspect(session=sid, handle=view.handle))
         sid2 = (await conn.session_create()).id
         with pytest.raises(NotFound):
-            await conn.request(Inspect(session=sid2, handle=view.handle))
-        released = await conn.request(Release(session=sid, handles=[view.handle]))
+            await conn.call(Inspect(session=sid2, handle=view.handle))
+        released = await conn.call(Release(session=sid, handles=[view.handle]))
         assert isinstance(released, Released) and released.released == 1
         with pytest.raises(NotFound):
-            await conn.request(Inspect(session=sid, handle=view.handle))
+            await conn.call(Inspect(session=sid, handle=view.handle))
         await inspect_code(conn, sid, "#(1 2 3) copy")
-        everything = await conn.request(Release(session=sid))
+        everything = await conn.call(Release(session=sid))
         assert isinstance(everything, Released) and everything.remaining == 0
         await conn.session_close(sid)
         with pytest.raises(NoSession):
-            await conn.request(Inspect(session=sid, handle=1))
+            await conn.call(Inspect(session=sid, handle=1))
 
 
 async def test_inspect_and_browse_from_user_code_become_events(running_image: RuntimeInfo) -> None:
@@ -153,7 +151,7 @@ async def test_inspect_and_browse_from_user_code_become_events(running_image: Ru
         sid = (await conn.session_create()).id
         events = conn.events()
         code = "(3 @ 4) inspect. 42 explore. Object browse. 1 browse. #(1) asOrderedCollection inspect. 5"
-        reply = await conn.request(Evaluate(code=code, session=sid))
+        reply = await conn.call(Evaluate(code=code, session=sid))
         assert isinstance(reply, Result) and reply.value == "5"
         got = [await asyncio.wait_for(anext(events), 5) for _ in range(5)]
         point, explored, browse_object, browse_int, oc = got
@@ -163,7 +161,7 @@ async def test_inspect_and_browse_from_user_code_become_events(running_image: Ru
         assert isinstance(browse_object, BrowseRequest) and browse_object.class_ == "Object"
         assert isinstance(browse_int, BrowseRequest) and browse_int.class_ == "SmallInteger"
         assert isinstance(oc, InspectRequest) and oc.class_ == "OrderedCollection"
-        opened = await conn.request(Inspect(session=sid, handle=point.handle))
+        opened = await conn.call(Inspect(session=sid, handle=point.handle))
         assert isinstance(opened, Inspection) and opened.object.print == "3@4"
 
 
@@ -181,4 +179,4 @@ async def test_halt_outside_a_debugger_is_an_error_with_its_stack(
 async def test_inspect_mode_needs_a_session(running_image: RuntimeInfo) -> None:
     async with connection_to(running_image) as conn:
         with pytest.raises(Exception, match="need a session"):
-            await conn.request(Evaluate(code="3", mode=EvalMode.INSPECT))
+            await conn.call(Evaluate(code="3", mode=EvalMode.INSPECT))

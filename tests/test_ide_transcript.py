@@ -16,7 +16,7 @@ from stui.protocol.messages import (
     TranscriptSubscribe,
     TranscriptUnsubscribe,
 )
-from stui.transport import ImageConnection
+from stui.transport import ImageClient
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -24,13 +24,11 @@ CLIENT = "c-" + "d" * 32
 LINES = 100_000
 
 
-def connection_to(image: RuntimeInfo) -> ImageConnection:
-    return ImageConnection(image.address, image.token, CLIENT)
+def connection_to(image: RuntimeInfo) -> ImageClient:
+    return ImageClient(image.address, image.token, CLIENT)
 
 
-async def transcript_text(
-    conn: ImageConnection, until: str, timeout: float = 30
-) -> tuple[str, int]:
+async def transcript_text(conn: ImageClient, until: str, timeout: float = 30) -> tuple[str, int]:
     """Transcript text received until it ends with ``until``, and how many events carried it."""
     events = conn.events()
     text, count = "", 0
@@ -44,21 +42,21 @@ async def transcript_text(
     return text, count
 
 
-async def no_event(conn: ImageConnection) -> None:
+async def no_event(conn: ImageClient) -> None:
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(anext(conn.events()), 0.5)
 
 
 async def test_subscribers_get_transcript_text_in_order(running_image: RuntimeInfo) -> None:
     async with connection_to(running_image) as conn, connection_to(running_image) as quiet:
-        reply = await conn.request(TranscriptSubscribe())
+        reply = await conn.call(TranscriptSubscribe())
         assert isinstance(reply, Subscribed) and reply.subscribed is True
         await conn.evaluate("Transcript show: 'one'; cr; show: 'two'; tab; print: 3; cr")
         await conn.evaluate("Transcript nextPutAll: 'été'; nextPut: $!; cr")
         text, _ = await transcript_text(conn, "été!\n")
         assert text == "one\ntwo\t3\nété!\n"
         await no_event(quiet)  # not subscribed: nothing
-        off = await conn.request(TranscriptUnsubscribe())
+        off = await conn.call(TranscriptUnsubscribe())
         assert isinstance(off, Subscribed) and off.subscribed is False
         await conn.evaluate("Transcript show: 'unheard'; cr")
         await no_event(conn)
@@ -66,9 +64,9 @@ async def test_subscribers_get_transcript_text_in_order(running_image: RuntimeIn
 
 async def test_a_flood_is_coalesced_and_pings_are_answered(running_image: RuntimeInfo) -> None:
     async with connection_to(running_image) as conn:
-        await conn.request(TranscriptSubscribe())
+        await conn.call(TranscriptSubscribe())
         code = f"1 to: {LINES} do: [:i | Transcript show: 'line ', i printString; cr]. #done"
-        flood = asyncio.create_task(conn.request(Evaluate(code=code)))
+        flood = asyncio.create_task(conn.call(Evaluate(code=code)))
         reader = asyncio.create_task(transcript_text(conn, f"line {LINES}\n", timeout=120))
         pongs_during_flood = 0
         while not flood.done():

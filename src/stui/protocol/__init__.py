@@ -18,7 +18,6 @@ from stui.protocol.limits import (
     MAX_PRINT,
     PROTOCOL_VERSION,
     check_compatible,
-    deadline_for,
 )
 from stui.protocol.messages import (
     Cleaned,
@@ -107,7 +106,6 @@ __all__ = [
     "VersionMismatch",
     "Welcome",
     "check_compatible",
-    "deadline_for",
     "decode",
     "decode_request",
     "encode",

@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
+from stui.errors import Refused, StuiError
+
 if TYPE_CHECKING:
     from stui.protocol.messages import ErrorReply, EvalError
 
@@ -28,11 +30,9 @@ class ErrorCode(StrEnum):
     INTERNAL = "internal"
 
 
-class StuiError(Exception):
-    """Base of every error STUI raises on purpose."""
+class ProtocolError(Refused):
+    code = "protocol"
 
-
-class ProtocolError(StuiError):
     """A frame that is not a valid protocol message, or an unexpected reply.
 
     ``request_id`` is the id the frame carried, when one could be read, so a waiting
@@ -45,7 +45,7 @@ class ProtocolError(StuiError):
         self.request_id = request_id
 
 
-class RemoteError(StuiError):
+class RemoteError(Refused):
     """The image answered ``error``: ``code`` is an ErrorCode value (or a newer one)."""
 
     code_value: ClassVar[str] = ""

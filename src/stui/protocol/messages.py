@@ -253,7 +253,7 @@ class TranscriptUnsubscribe(Message, tag="transcript.unsubscribe", kw_only=True)
     id: int = 0
 
 
-Request = (
+CoreRequest = (
     Hello
     | Ping
     | Evaluate
@@ -264,7 +264,11 @@ Request = (
     | SessionList
     | SessionStats
     | SessionCleanup
-    | Inspect
+)
+"""What every server answers (docs/protocol.md, "Messages")."""
+
+IdeRequest = (
+    Inspect
     | InspectPage
     | Release
     | BrowseCategories
@@ -289,6 +293,10 @@ Request = (
     | TranscriptSubscribe
     | TranscriptUnsubscribe
 )
+"""IDE operations a server may offer (docs/protocol.md, "IDE operations"); welcome's
+capabilities say which."""
+
+Request = CoreRequest | IdeRequest
 
 # --------------------------------------------------------------------------- payloads
 
@@ -340,7 +348,7 @@ class Pong(Message, tag="pong", kw_only=True):
     uptime_ms: int
     busy: bool
     sessions: int
-    unsaved: bool = False  # code changed since the image started or was saved
+    unsaved: bool | None = None  # changes since the last save; None: not reported
 
 
 class Result(Message, tag="result", kw_only=True):
