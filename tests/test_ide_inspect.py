@@ -180,3 +180,15 @@ async def test_inspect_mode_needs_a_session(running_image: RuntimeInfo) -> None:
     async with connection_to(running_image) as conn:
         with pytest.raises(Exception, match="need a session"):
             await conn.call(Evaluate(code="3", mode=EvalMode.INSPECT))
+
+
+async def test_print_it_of_a_structure_containing_itself_is_cut(running_image: RuntimeInfo) -> None:
+    async with connection_to(running_image) as conn:
+        code = "| d | d := Dictionary new. d at: #me put: d. d"
+        result = await conn.evaluate(code)
+        assert result.truncated is True and len(result.value or "") == 100_000
+        assert (result.value or "").startswith("a Dictionary(#me->a Dictionary(")
+        with pytest.raises(EvaluationFailed) as caught:
+            await conn.evaluate("| a | a := Array new: 1. a at: 1 put: a. a foo")
+        assert caught.value.error.receiver is not None
+        assert len(caught.value.error.receiver) <= 200
