@@ -1,4 +1,10 @@
-"""Following an image's Transcript (docs/protocol.md, "IDE operations")."""
+"""Following an image's Transcript (docs/protocol.md, "IDE operations").
+
+A watching workbench (the TUI) already reads every client's events and publishes them
+as `ImagePushed`: there, call `subscribe` and listen to the workbench. `follow` reads
+the client's events itself, for a workbench that does not watch (the CLI); two readers
+of one client would split its events between them.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,11 @@ async def follow(client: ImageClient) -> AsyncIterator[m.Transcript]:
     async for event in events:
         if isinstance(event, m.Transcript):
             yield event
+
+
+async def subscribe(client: ImageClient) -> None:
+    """Ask the image to push its Transcript output to this client."""
+    expect(await client.call(m.TranscriptSubscribe()), m.Subscribed)
 
 
 async def stop_following(client: ImageClient) -> None:
