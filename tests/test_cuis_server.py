@@ -49,7 +49,9 @@ def test_welcome_names_the_dialect_and_its_version(
     assert image["version"].startswith("Cuis 5.0")
     assert image["image_id"] == running_cuis_image.image_id
     assert image["pid"] == running_cuis_image.pid
-    assert welcome["capabilities"] == sorted(codec.REQUEST_TYPES)
+    offered = set(welcome["capabilities"])
+    assert offered <= set(codec.REQUEST_TYPES)  # IDE operations are optional
+    assert {"evaluate", "interrupt", "session.create", "session.list"} <= offered
 
 
 def test_a_wrong_token_is_refused(

@@ -44,6 +44,7 @@ from stui.protocol import (
     encode,
     type_tag,
 )
+from test_ide_messages import IDE_INCOMING, IDE_REQUESTS
 
 SESSION = SessionInfo(
     id="s-" + "a" * 32,
@@ -71,6 +72,7 @@ REQUESTS = [
     SessionStats(id=9),
     SessionCleanup(id=10, scope=CleanupScope.ORPHANED),
     SessionCleanup(id=10, scope=CleanupScope.OLDER_THAN, hours=24),
+    *IDE_REQUESTS,
 ]
 
 INCOMING = [
@@ -120,6 +122,7 @@ INCOMING = [
     ErrorReply(id=3, code="busy", message="session s-1 is evaluating"),
     ErrorReply(id=None, code="bad_request", message="not JSON"),
     Transcript(text="hello\n"),
+    *IDE_INCOMING,
 ]
 
 

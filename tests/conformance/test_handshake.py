@@ -6,6 +6,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
+from typing import get_args
 
 import pytest
 
@@ -20,6 +21,7 @@ from conformance.wire import (
 )
 from stui.launcher.runtime import RuntimeInfo
 from stui.protocol import codec
+from stui.protocol.messages import CoreRequest
 
 
 def test_the_greeting_and_ready_follow_zmtp_3(running_image: RuntimeInfo) -> None:
@@ -76,6 +78,9 @@ def test_the_first_request_must_be_hello(
     assert peer.hello(running_image.token)["type"] == "welcome"
 
 
+CORE_TYPES = {cls.__struct_config__.tag for cls in get_args(CoreRequest)}
+
+
 def test_welcome_tells_who_the_image_is(
     running_image: RuntimeInfo, connect: Callable[[RuntimeInfo], Peer], dialect: str
 ) -> None:
@@ -90,7 +95,10 @@ def test_welcome_tells_who_the_image_is(
     assert image["image_path"] == running_image.image_path
     assert uuid.UUID(image["instance_id"])
     assert image["started_at"].endswith("Z") and "T" in image["started_at"]
-    assert welcome["capabilities"] == sorted(codec.REQUEST_TYPES)
+    # every core request, and only request types of the protocol (IDE operations optional)
+    capabilities = welcome["capabilities"]
+    assert capabilities == sorted(capabilities)
+    assert CORE_TYPES <= set(capabilities) <= codec.REQUEST_TYPES
     assert welcome["limits"] == {"max_frame": 16777216, "max_print": 100000}
 
 

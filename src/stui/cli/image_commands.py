@@ -8,8 +8,11 @@ from pathlib import Path
 
 import click
 
-from stui.cli.output import emit_json
-from stui.workbench import DIALECT_NAMES, DialectSource, LocalImages
+from stui.cli.output import emit_json, warn
+from stui.cli.running import run
+from stui.errors import StuiError
+from stui.tools import changes as changelog
+from stui.workbench import DIALECT_NAMES, DialectSource, LocalImages, Workbench
 
 LOCAL = LocalImages()
 
@@ -72,10 +75,28 @@ def start(name: str, port: int | None, session_ttl: int) -> None:
 
 @image.command()
 @click.argument("name")
-def stop(name: str) -> None:
-    """Stop image NAME (gracefully, then by force)."""
+@click.option("--no-save", is_flag=True, help="Do not save unsaved changes first.")
+def stop(name: str, no_save: bool) -> None:
+    """Stop image NAME (gracefully, then by force), saving it first when it has unsaved
+    changes."""
+    if not no_save:
+        _save_before_stop(name)
     info = LOCAL.stop(name)
     click.echo(f"stopped {info.name} (pid {info.pid})")
+
+
+def _save_before_stop(name: str) -> None:
+    """Save when the image says it has unsaved changes; an image that cannot be asked
+    is stopped anyway, with a warning."""
+
+    async def body(wb: Workbench) -> bool:
+        return await changelog.save_if_unsaved(await wb.client(name)) is not None
+
+    try:
+        if run(body):
+            click.echo(f"saved {name} before stopping")
+    except StuiError as e:
+        warn(f"could not save {name} before stopping ({e}); stopping without saving")
 
 
 @image.command(name="delete")

@@ -8,7 +8,17 @@ from typing import Any, NoReturn
 
 import click
 
-from stui.cli import eval_commands, image_commands, images_commands, session_commands
+from stui.cli import (
+    browse_commands,
+    changes_commands,
+    edit_commands,
+    eval_commands,
+    image_commands,
+    images_commands,
+    inspect_commands,
+    session_commands,
+    transcript_commands,
+)
 from stui.cli.exits import (
     EXIT_CODES_HELP,
     EXIT_ERROR,
@@ -69,6 +79,16 @@ cli.add_command(eval_commands.ping)
 cli.add_command(eval_commands.interrupt)
 cli.add_command(images_commands.images)
 cli.add_command(session_commands.sessions)
+# IDE operations (issue 8)
+cli.add_command(browse_commands.browse)
+cli.add_command(browse_commands.senders)
+cli.add_command(browse_commands.implementors)
+cli.add_command(browse_commands.references)
+cli.add_command(inspect_commands.inspect)
+cli.add_command(edit_commands.compile_command)
+cli.add_command(transcript_commands.transcript_command)
+cli.add_command(changes_commands.changes)
+image_commands.image.add_command(changes_commands.save)
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     ENCODING = "encoding"
     NO_SESSION = "no_session"
     BUSY = "busy"
+    NOT_FOUND = "not_found"
     INTERNAL = "internal"
 
 
@@ -86,8 +87,14 @@ class Busy(RemoteError):
     code_value = ErrorCode.BUSY
 
 
+class NotFound(RemoteError):
+    """No such class, method, selector, global or handle in the image."""
+
+    code_value = ErrorCode.NOT_FOUND
+
+
 _BY_CODE: dict[str, type[RemoteError]] = {
-    cls.code_value: cls for cls in (Unauthorized, VersionMismatch, NoSession, Busy)
+    cls.code_value: cls for cls in (Unauthorized, VersionMismatch, NoSession, Busy, NotFound)
 }
 
 

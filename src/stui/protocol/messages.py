@@ -27,6 +27,14 @@ Timestamp = Annotated[
 class EvalMode(StrEnum):
     DO = "do"
     PRINT = "print"
+    INSPECT = "inspect"  # answers `inspection` instead of `result`; needs a session
+
+
+class Side(StrEnum):
+    """Which side of a class: its instances' methods or the class's own."""
+
+    INSTANCE = "instance"
+    CLASS = "class"
 
 
 class EvalErrorKind(StrEnum):
@@ -65,6 +73,7 @@ class Evaluate(Message, tag="evaluate", kw_only=True):
     mode: EvalMode = EvalMode.PRINT
     session: str | UnsetType = UNSET
     max_print: int | UnsetType = UNSET
+    receiver: int | UnsetType = UNSET  # a handle of the session: ``self`` in the code
 
 
 class Interrupt(Message, tag="interrupt", kw_only=True):
@@ -102,7 +111,156 @@ class SessionCleanup(Message, tag="session.cleanup", kw_only=True):
     hours: float | UnsetType = UNSET
 
 
-Request = (
+# ---------------------------------------------------- requests: IDE operations (issue 8)
+# One request -> reply pair each (docs/protocol.md, "IDE operations"). Class names are
+# plain ("Foo"); ``side`` picks the metaclass. Fields left UNSET take the image's default.
+
+
+class Inspect(Message, tag="inspect", kw_only=True):
+    """A view of the object behind a handle, with one page of its elements."""
+
+    id: int = 0
+    session: str
+    handle: int
+    offset: int | UnsetType = UNSET
+    count: int | UnsetType = UNSET
+
+
+class InspectPage(Message, tag="inspect.page", kw_only=True):
+    id: int = 0
+    session: str
+    handle: int
+    offset: int = 0
+    count: int | UnsetType = UNSET
+
+
+class Release(Message, tag="release", kw_only=True):
+    """Free handles; without ``handles``, all of the session's."""
+
+    id: int = 0
+    session: str
+    handles: list[int] | UnsetType = UNSET
+
+
+class BrowseCategories(Message, tag="browse.categories", kw_only=True):
+    id: int = 0
+
+
+class BrowseClasses(Message, tag="browse.classes", kw_only=True):
+    id: int = 0
+    category: str
+
+
+class BrowseProtocols(Message, tag="browse.protocols", kw_only=True):
+    id: int = 0
+    class_: str = field(name="class")
+    side: Side = Side.INSTANCE
+
+
+class BrowseSelectors(Message, tag="browse.selectors", kw_only=True):
+    id: int = 0
+    class_: str = field(name="class")
+    side: Side = Side.INSTANCE
+    protocol: str | UnsetType = UNSET
+
+
+class BrowseDefinition(Message, tag="browse.definition", kw_only=True):
+    id: int = 0
+    class_: str = field(name="class")
+
+
+class BrowseHierarchy(Message, tag="browse.hierarchy", kw_only=True):
+    id: int = 0
+    class_: str = field(name="class")
+
+
+class BrowseMethod(Message, tag="browse.method", kw_only=True):
+    id: int = 0
+    class_: str = field(name="class")
+    side: Side = Side.INSTANCE
+    selector: str
+
+
+class BrowseFindClass(Message, tag="browse.find_class", kw_only=True):
+    id: int = 0
+    pattern: str
+    max: int | UnsetType = UNSET
+
+
+class Compile(Message, tag="compile", kw_only=True):
+    id: int = 0
+    class_: str = field(name="class")
+    side: Side = Side.INSTANCE
+    category: str | UnsetType = UNSET
+    source: str
+
+
+class ClassDefine(Message, tag="class.define", kw_only=True):
+    id: int = 0
+    definition: str
+
+
+class MethodRemove(Message, tag="method.remove", kw_only=True):
+    id: int = 0
+    class_: str = field(name="class")
+    side: Side = Side.INSTANCE
+    selector: str
+
+
+class ClassRemove(Message, tag="class.remove", kw_only=True):
+    id: int = 0
+    class_: str = field(name="class")
+
+
+class Save(Message, tag="save", kw_only=True):
+    id: int = 0
+
+
+class ChangesList(Message, tag="changes.list", kw_only=True):
+    id: int = 0
+    source: bool = True
+
+
+class ChangesReplay(Message, tag="changes.replay", kw_only=True):
+    id: int = 0
+
+
+class SearchSenders(Message, tag="search.senders", kw_only=True):
+    id: int = 0
+    selector: str
+    max: int | UnsetType = UNSET
+
+
+class SearchImplementors(Message, tag="search.implementors", kw_only=True):
+    id: int = 0
+    selector: str
+    max: int | UnsetType = UNSET
+
+
+class SearchReferences(Message, tag="search.references", kw_only=True):
+    id: int = 0
+    name: str
+    max: int | UnsetType = UNSET
+
+
+class Complete(Message, tag="complete", kw_only=True):
+    """Completions of the word that ends ``code`` (the text before the cursor)."""
+
+    id: int = 0
+    code: str
+    session: str | UnsetType = UNSET
+    max: int | UnsetType = UNSET
+
+
+class TranscriptSubscribe(Message, tag="transcript.subscribe", kw_only=True):
+    id: int = 0
+
+
+class TranscriptUnsubscribe(Message, tag="transcript.unsubscribe", kw_only=True):
+    id: int = 0
+
+
+CoreRequest = (
     Hello
     | Ping
     | Evaluate
@@ -114,6 +272,38 @@ Request = (
     | SessionStats
     | SessionCleanup
 )
+"""What every server answers (docs/protocol.md, "Messages")."""
+
+IdeRequest = (
+    Inspect
+    | InspectPage
+    | Release
+    | BrowseCategories
+    | BrowseClasses
+    | BrowseProtocols
+    | BrowseSelectors
+    | BrowseDefinition
+    | BrowseHierarchy
+    | BrowseMethod
+    | BrowseFindClass
+    | Compile
+    | ClassDefine
+    | MethodRemove
+    | ClassRemove
+    | Save
+    | ChangesList
+    | ChangesReplay
+    | SearchSenders
+    | SearchImplementors
+    | SearchReferences
+    | Complete
+    | TranscriptSubscribe
+    | TranscriptUnsubscribe
+)
+"""IDE operations a server may offer (docs/protocol.md, "IDE operations"); welcome's
+capabilities say which."""
+
+Request = CoreRequest | IdeRequest
 
 # --------------------------------------------------------------------------- payloads
 
@@ -231,6 +421,236 @@ class ErrorReply(Message, tag="error", kw_only=True):
     message: str
 
 
+# --------------------------------------------------- payloads: IDE operations (issue 8)
+
+
+class ValueRef(msgspec.Struct, frozen=True, kw_only=True):
+    """A value shown in an inspector; ``handle`` is None for values shown whole."""
+
+    handle: int | None = None
+    class_: str = field(name="class")
+    print: str
+
+
+class Field(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    value: ValueRef
+
+
+class Element(msgspec.Struct, frozen=True, kw_only=True):
+    """One indexed element (1-based ``index``); dictionaries also give its ``key``."""
+
+    index: int
+    key: ValueRef | None = None
+    value: ValueRef
+
+
+class InspectKind(StrEnum):
+    OBJECT = "object"  # named fields only
+    INDEXED = "indexed"  # basicAt: elements
+    SEQUENCE = "sequence"  # at: elements
+    COLLECTION = "collection"  # do: elements
+    DICTIONARY = "dictionary"  # key and value elements
+
+
+class ObjectView(msgspec.Struct, frozen=True, kw_only=True):
+    handle: int
+    class_: str = field(name="class")
+    print: str
+    truncated: bool = False
+    kind: InspectKind
+    fields: list[Field] = []
+    size: int = 0
+    offset: int = 0
+    elements: list[Element] = []
+
+
+class MethodRef(msgspec.Struct, frozen=True, kw_only=True):
+    class_: str = field(name="class")
+    side: Side = Side.INSTANCE
+    selector: str
+    protocol: str | None = None
+
+
+class Completion(msgspec.Struct, frozen=True, kw_only=True):
+    text: str
+    kind: str  # variable, class, global, pseudo, selector, keyword
+
+
+class ChangeKind(StrEnum):
+    METHOD = "method"
+    REMOVE_METHOD = "remove_method"
+    CLASS_DEFINITION = "class_definition"
+    REMOVE_CLASS = "remove_class"
+    DOIT = "doit"
+
+
+class Change(msgspec.Struct, frozen=True, kw_only=True):
+    """One change in the log after the last save."""
+
+    index: int
+    position: int
+    kind: ChangeKind
+    class_: str | None = field(name="class", default=None)
+    side: Side | None = None
+    selector: str | None = None
+    category: str | None = None
+    stamp: str | None = None
+    source: str | None = None
+    applied: bool = False
+    superseded: bool = False
+
+
+class ReplayFailure(msgspec.Struct, frozen=True, kw_only=True):
+    index: int
+    message: str
+
+
+# -------------------------------------------------- responses: IDE operations (issue 8)
+
+
+class Inspection(Message, tag="inspection", kw_only=True):
+    """Answer to ``inspect`` and to ``evaluate`` in mode ``inspect``."""
+
+    id: int
+    object: ObjectView
+
+
+class InspectionPage(Message, tag="inspection_page", kw_only=True):
+    id: int
+    handle: int
+    size: int
+    offset: int
+    elements: list[Element]
+
+
+class Released(Message, tag="released", kw_only=True):
+    id: int
+    released: int
+    remaining: int
+
+
+class Categories(Message, tag="categories", kw_only=True):
+    id: int
+    categories: list[str]
+
+
+class Classes(Message, tag="classes", kw_only=True):
+    """Answer to ``browse.classes`` and ``browse.find_class``."""
+
+    id: int
+    classes: list[str]
+
+
+class Protocols(Message, tag="protocols", kw_only=True):
+    id: int
+    protocols: list[str]
+
+
+class Selectors(Message, tag="selectors", kw_only=True):
+    id: int
+    selectors: list[str]
+
+
+class Definition(Message, tag="definition", kw_only=True):
+    id: int
+    class_: str = field(name="class")
+    category: str | None = None
+    superclass: str | None = None
+    definition: str
+    class_definition: str | None = None
+    instance_variables: list[str] = []
+    class_variables: list[str] = []
+    comment: str | None = None
+
+
+class Hierarchy(Message, tag="hierarchy", kw_only=True):
+    id: int
+    class_: str = field(name="class")
+    superclasses: list[str]  # the root first
+    subclasses: list[str]  # direct ones, sorted
+
+
+class MethodSource(Message, tag="method", kw_only=True):
+    id: int
+    class_: str = field(name="class")
+    side: Side = Side.INSTANCE
+    selector: str
+    protocol: str | None = None
+    source: str
+    decompiled: bool = False
+    stamp: str | None = None
+    author: str | None = None
+    timestamp: str | None = None
+
+
+class Compiled(Message, tag="compiled", kw_only=True):
+    id: int
+    class_: str = field(name="class")
+    side: Side = Side.INSTANCE
+    selector: str
+    protocol: str | None = None
+    created: bool = False
+
+
+class CompileError(Message, tag="compile_error", kw_only=True):
+    """A compile or class definition that changed nothing; ``position`` is 1-based."""
+
+    id: int
+    message: str
+    position: int | None = None
+
+
+class ClassDefined(Message, tag="class_defined", kw_only=True):
+    id: int
+    class_: str = field(name="class")
+    created: bool
+    definition: str
+
+
+class Removed(Message, tag="removed", kw_only=True):
+    id: int
+    kind: str  # method or class
+    name: str
+
+
+class Saved(Message, tag="saved", kw_only=True):
+    id: int
+    image_path: str | None = None
+    elapsed_ms: int = 0
+
+
+class Changes(Message, tag="changes", kw_only=True):
+    id: int
+    unsaved: bool
+    changes: list[Change]
+
+
+class Replayed(Message, tag="replayed", kw_only=True):
+    id: int
+    applied: list[int]  # indexes into the changes list
+    skipped: int
+    failed: list[ReplayFailure] = []
+
+
+class MethodRefs(Message, tag="method_refs", kw_only=True):
+    """Answer to the three searches; ``total`` counts before the ``max`` cut."""
+
+    id: int
+    total: int
+    refs: list[MethodRef]
+
+
+class Completions(Message, tag="completions", kw_only=True):
+    id: int
+    items: list[Completion]
+
+
+class Subscribed(Message, tag="subscribed", kw_only=True):
+    id: int
+    subscribed: bool
+
+
 Response = (
     Welcome
     | Pong
@@ -243,16 +663,57 @@ Response = (
     | SessionStatsReply
     | Cleaned
     | ErrorReply
+    | Inspection
+    | InspectionPage
+    | Released
+    | Categories
+    | Classes
+    | Protocols
+    | Selectors
+    | Definition
+    | Hierarchy
+    | MethodSource
+    | Compiled
+    | CompileError
+    | ClassDefined
+    | Removed
+    | Saved
+    | Changes
+    | Replayed
+    | MethodRefs
+    | Completions
+    | Subscribed
 )
 
 # --------------------------------------------------------------------------- events
 
 
 class Transcript(Message, tag="transcript", kw_only=True):
+    """Text written to the image's Transcript, coalesced; ``dropped`` counts characters
+    lost to a flood beyond the image's buffer."""
+
     text: str
+    dropped: int = 0
 
 
-Event = Transcript
+class InspectRequest(Message, tag="inspect_request", kw_only=True):
+    """User code sent ``inspect`` (or ``explore``) to an object."""
+
+    session: str | None = None
+    handle: int | None = None
+    class_: str = field(name="class")
+    print: str
+    explore: bool = False
+
+
+class BrowseRequest(Message, tag="browse_request", kw_only=True):
+    """User code sent ``browse``."""
+
+    class_: str = field(name="class")
+    side: Side = Side.INSTANCE
+
+
+Event = Transcript | InspectRequest | BrowseRequest
 
 Incoming = Response | Event
 

@@ -36,7 +36,20 @@ STOCK_IMAGE = Path("/usr/share/scratch/Scratch.image")
 VM_GLOB = "/usr/lib/squeak/*/squeakvm"
 HEADLESS = ["-vm-display-null", "-vm-sound-null"]
 BOOTSTRAP_SOURCE = "bootstrap.st"
-SERVER_SOURCES = ("json.st", "zmtp.st", "server.st")
+SERVER_SOURCES = (
+    "json.st",
+    "zmtp.st",
+    "server.st",
+    # IDE operations (docs/protocol.md, "IDE operations"); image.st last: it marks the
+    # template saved.
+    "ide.st",
+    "inspect.st",
+    "browse.st",
+    "edit.st",
+    "search.st",
+    "transcript.st",
+    "image.st",
+)
 RAW_EVAL_SOURCE = "raweval.st"  # the benchmarks' floor: filed in at start, never shipped
 INSTALL_HINT = (
     "install them with: apt-get install squeak-vm scratch xvfb xdotool (or run scripts/setup.sh)"
