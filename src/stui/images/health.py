@@ -27,7 +27,7 @@ from stui.images.status import ConnectionStatus
 from stui.images.sync import restore_sessions
 from stui.protocol.errors import ProtocolError, RemoteError
 from stui.sessions.manager import SessionManager
-from stui.transport.connection import ImageConnection
+from stui.transport import ImageClient
 from stui.transport.errors import ConnectionClosed, TransportError
 
 
@@ -59,7 +59,7 @@ class HealthMonitor:
         self.manager = manager
         self.policy = policy or HealthPolicy()
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._connections: dict[str, ImageConnection] = {}
+        self._connections: dict[str, ImageClient] = {}
         self._discovery: asyncio.Task[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------
@@ -87,7 +87,7 @@ class HealthMonitor:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def connection(self, name: str) -> ImageConnection | None:
+    def connection(self, name: str) -> ImageClient | None:
         """The live connection to an image, if it is up."""
         entry = self.registry.get(name)
         return self._connections.get(name) if entry.status.is_up else None
@@ -201,7 +201,7 @@ class HealthMonitor:
         except Exception as e:
             entry.last_error = f"{type(e).__name__}: {e}"
 
-    async def _connect(self, entry: ImageEntry) -> ImageConnection | None:
+    async def _connect(self, entry: ImageEntry) -> ImageClient | None:
         assert entry.endpoint is not None
         if not entry.history or entry.status not in (
             ConnectionStatus.DISCONNECTED,
@@ -209,7 +209,7 @@ class HealthMonitor:
         ):
             self.registry.set_status(entry, ConnectionStatus.CONNECTING, "connecting")
         endpoint = entry.endpoint
-        conn = ImageConnection(endpoint.address, endpoint.token, self.client_id)
+        conn = ImageClient(endpoint.address, endpoint.token, self.client_id)
         try:
             welcome = await conn.connect(timeout=self.policy.connect_timeout)
         except (TransportError, RemoteError, ProtocolError, TimeoutError, OSError) as e:
@@ -235,7 +235,7 @@ class HealthMonitor:
         self._connections[entry.name] = conn
         return conn
 
-    async def _ping_until_lost(self, entry: ImageEntry, conn: ImageConnection) -> str:
+    async def _ping_until_lost(self, entry: ImageEntry, conn: ImageClient) -> str:
         """Ping on the timer until the image is lost; answer why it was lost."""
         misses = 0
         policy = self.policy

@@ -12,13 +12,13 @@ from stui.protocol.errors import EvaluationFailed, NoSession
 from stui.protocol.messages import EvalError, EvalMode, Result
 from stui.sessions.manager import SessionManager
 from stui.sessions.state import HistoryEntry
-from stui.transport.connection import ImageConnection
+from stui.transport import ImageClient
 
 HISTORY_LIMIT = 1000
 
 
 async def evaluate_in_session(
-    conn: ImageConnection,
+    conn: ImageClient,
     manager: SessionManager,
     session_id: str,
     code: str,
@@ -43,7 +43,7 @@ async def evaluate_in_session(
 
 
 async def _evaluate(
-    conn: ImageConnection, code: str, mode: EvalMode, session: str, timeout: float | None
+    conn: ImageClient, code: str, mode: EvalMode, session: str, timeout: float | None
 ) -> Result | EvalError:
     try:
         return await conn.evaluate(code, mode=mode, session=session, timeout=timeout)

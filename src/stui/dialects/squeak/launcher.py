@@ -37,6 +37,7 @@ VM_GLOB = "/usr/lib/squeak/*/squeakvm"
 HEADLESS = ["-vm-display-null", "-vm-sound-null"]
 BOOTSTRAP_SOURCE = "bootstrap.st"
 SERVER_SOURCES = ("json.st", "zmtp.st", "server.st")
+RAW_EVAL_SOURCE = "raweval.st"  # the benchmarks' floor: filed in at start, never shipped
 INSTALL_HINT = (
     "install them with: apt-get install squeak-vm scratch xvfb xdotool (or run scripts/setup.sh)"
 )
@@ -306,8 +307,10 @@ class SqueakLauncher:
             raise TemplateError(f"{image} did not keep its image id: it reports {stored!r}")
 
     def server_command(self, image: Path, options: ServerOptions) -> list[str]:
+        # File-ins come first: the image processes its arguments in order.
+        files = [] if options.raw_port is None else [str(self._raw_eval_source(image.parent))]
         args = [
-            str(self.vm), *HEADLESS, str(image),
+            str(self.vm), *HEADLESS, str(image), *files,
             f"--stui-name={options.name}",
             f"--stui-bind={options.bind}",
             f"--stui-port={options.port}",
@@ -317,6 +320,17 @@ class SqueakLauncher:
         if options.raw_port is not None:
             args.append(f"--stui-raw-port={options.raw_port}")
         return args
+
+    @staticmethod
+    def _raw_eval_source(directory: Path) -> Path:
+        """The raw eval floor's source, written beside the image for the VM to file in.
+
+        It stays out of the template: only an image started with a raw port (the
+        benchmarks, a test of the floor) compiles it, at start, and only for that run.
+        """
+        path = directory / RAW_EVAL_SOURCE
+        path.write_bytes(_source(RAW_EVAL_SOURCE))
+        return path
 
     def evaluate_once(self, image: Path, expression: str, timeout: float = 30) -> str:
         out = self._run(image, [f"--eval={expression}", "--quit"], timeout=timeout)

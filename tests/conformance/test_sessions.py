@@ -1,6 +1,5 @@
-"""Image-side sessions on a real image: isolation, ownership, orphans, expiry, cleanup."""
-
-# ruff: noqa: F811  (the fixtures imported from test_server_client are parameters here)
+"""Image-side sessions on a real image of each dialect: isolation, ownership, orphans,
+expiry, cleanup."""
 
 from __future__ import annotations
 
@@ -11,9 +10,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from wire import Peer, wait_for
 
 from stui.launcher.runtime import RuntimeInfo
-from test_server_client import Peer, client, connect, zctx  # noqa: F401 (fixtures)
 
 SESSION_ID = re.compile(r"^s-[0-9a-f]{32}$")
 
@@ -34,13 +33,6 @@ def value(peer: Peer, code: str, session: str) -> str:
     reply = peer.request("evaluate", code=code, session=session)
     assert reply["type"] == "result", reply
     return reply["value"]
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.05)
 
 
 def test_create_describes_the_session(client: Peer) -> None:

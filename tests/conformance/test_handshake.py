@@ -1,0 +1,130 @@
+"""ZMTP handshake and the protocol's hello, against a real image of each dialect."""
+
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+from collections.abc import Callable
+
+import pytest
+from expected import Expectations
+from wire import GREETING, Peer, closed_within, raw_connect, read_until_closed, ready_command
+
+from stui.launcher.runtime import RuntimeInfo
+from stui.protocol import codec
+
+
+def test_the_greeting_and_ready_follow_zmtp_3(running_image: RuntimeInfo) -> None:
+    with raw_connect(running_image) as sock:
+        sock.sendall(GREETING + ready_command(b"DEALER"))
+        data = b""
+        while len(data) < 64 + 30:
+            data += sock.recv(4096)
+        assert data[0] == 0xFF and data[9] == 0x7F
+        assert data[10:12] == b"\x03\x00"
+        assert data[12:32] == b"NULL" + b"\x00" * 16
+        assert data[32] == 0  # as-server
+        ready = data[64:]
+        assert ready[0] == 0x04
+        assert b"READY" in ready and b"Socket-Type" in ready and b"ROUTER" in ready
+
+
+def test_ping_command_is_answered_with_pong(running_image: RuntimeInfo) -> None:
+    with raw_connect(running_image) as sock:
+        sock.sendall(GREETING + ready_command(b"DEALER"))
+        ping = b"\x04PING" + b"\x00\x0a" + b"ctx-123"
+        sock.sendall(b"\x04" + bytes([len(ping)]) + ping)
+        data = b""
+        deadline = time.monotonic() + 5
+        while b"PONG" not in data and time.monotonic() < deadline:
+            data += sock.recv(4096)
+        pong = data[data.index(b"\x04PONG") - 2 :]
+        assert pong[:2] == bytes([4, len(b"\x04PONGctx-123")])
+        assert pong[2:].startswith(b"\x04PONGctx-123")
+
+
+@pytest.mark.parametrize("socket_type", [b"PUB", b"REP", b"PAIR"])
+def test_an_incompatible_socket_type_is_disconnected(
+    running_image: RuntimeInfo, socket_type: bytes
+) -> None:
+    with raw_connect(running_image) as sock:
+        sock.sendall(GREETING + ready_command(socket_type))
+        data = read_until_closed(sock)
+        assert data.startswith(b"\xff")
+
+
+def test_a_bad_signature_is_disconnected(running_image: RuntimeInfo) -> None:
+    with raw_connect(running_image) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" + b"\x00" * 64)
+        read_until_closed(sock)
+
+
+def test_the_first_request_must_be_hello(
+    running_image: RuntimeInfo, connect: Callable[[RuntimeInfo], Peer]
+) -> None:
+    peer = connect(running_image)
+    reply = peer.request("ping")
+    assert reply["type"] == "error" and reply["code"] == "unauthorized"
+    assert peer.hello(running_image.token)["type"] == "welcome"
+
+
+def test_welcome_tells_who_the_image_is(
+    running_image: RuntimeInfo, connect: Callable[[RuntimeInfo], Peer], dialect: str
+) -> None:
+    welcome = connect(running_image).hello(running_image.token)
+    image = welcome["image"]
+    assert welcome["protocol"] == "1.0"
+    assert image["image_id"] == running_image.image_id
+    assert image["pid"] == running_image.pid
+    assert image["port"] == running_image.port
+    assert image["name"] == running_image.name
+    assert image["dialect"] == dialect
+    assert image["image_path"] == running_image.image_path
+    assert uuid.UUID(image["instance_id"])
+    assert image["started_at"].endswith("Z") and "T" in image["started_at"]
+    assert welcome["capabilities"] == sorted(codec.REQUEST_TYPES)
+    assert welcome["limits"] == {"max_frame": 16777216, "max_print": 100000}
+
+
+def test_a_wrong_token_is_refused_and_disconnected(
+    running_image: RuntimeInfo, connect: Callable[[RuntimeInfo], Peer]
+) -> None:
+    peer = connect(running_image)
+    reply = peer.hello("not-the-token")
+    assert reply["code"] == "unauthorized"
+    assert peer.closed_by_image()
+
+
+def test_a_missing_token_is_refused(
+    running_image: RuntimeInfo, connect: Callable[[RuntimeInfo], Peer]
+) -> None:
+    peer = connect(running_image)
+    reply = peer.request("hello", client_id="c-x", protocol="1.0")
+    assert reply["code"] == "unauthorized"
+
+
+def test_another_protocol_major_is_refused(
+    running_image: RuntimeInfo, connect: Callable[[RuntimeInfo], Peer]
+) -> None:
+    peer = connect(running_image)
+    reply = peer.request("hello", client_id="c-x", protocol="2.0", token=running_image.token)
+    assert reply["code"] == "version_mismatch"
+    assert peer.closed_by_image()
+
+
+def test_silent_and_half_greeting_peers_are_dropped(
+    running_image: RuntimeInfo, client: Peer, expect: Expectations
+) -> None:
+    set_seconds = expect.handshake_seconds
+    assert client.request("evaluate", code=set_seconds.format(seconds=1))["type"] == "result"
+    port = running_image.port
+    with (
+        socket.create_connection(("127.0.0.1", port)) as silent,
+        socket.create_connection(("127.0.0.1", port)) as half,
+    ):
+        half.sendall(b"\xff" + b"\0" * 8 + b"\x7f\x03")  # a greeting cut short
+        assert closed_within(silent, 10)
+        assert closed_within(half, 10)
+    assert client.request("ping")["busy"] is False
+    client.request("evaluate", code=set_seconds.format(seconds=10))
