@@ -20,12 +20,16 @@ from wire import Peer, ServerStart
 
 from stui import launcher
 from stui.dialects import launcher_class
-from stui.dialects.contract import ServerOptions
+from stui.dialects.contract import DialectSource, ServerOptions
 from stui.dialects.errors import MissingDependency
 from stui.launcher.images import image_dir
 from stui.launcher.runtime import RuntimeInfo
 
-CONFORMANCE_DIALECTS = ["squeak"]
+CONFORMANCE_DIALECTS = ["squeak", "cuis"]
+
+# A dialect whose VM and image the user names (not found on the system) gets them from
+# this session fixture of tests/conftest.py; one that cannot provide them fails.
+SOURCE_FIXTURES = {"cuis": "cuis_source"}
 
 
 @pytest.fixture(scope="session", params=CONFORMANCE_DIALECTS)
@@ -39,17 +43,24 @@ def expect(dialect: str) -> Expectations:
 
 
 @pytest.fixture(scope="session")
-def dialect_template(dialect: str) -> Path:
+def dialect_source(dialect: str, request: pytest.FixtureRequest) -> DialectSource | None:
+    """The VM and image to name at create, for a dialect that needs them."""
+    fixture = SOURCE_FIXTURES.get(dialect)
+    return request.getfixturevalue(fixture) if fixture else None
+
+
+@pytest.fixture(scope="session")
+def dialect_template(dialect: str, dialect_source: DialectSource | None) -> Path:
     """The dialect's prepared template (prepared once, cached across runs)."""
     try:
-        return launcher_class(dialect).prepare_template()
+        return launcher_class(dialect, dialect_source).prepare_template()
     except MissingDependency as e:
         pytest.skip(f"{dialect}: {e}")
 
 
 @pytest.fixture
 def start_images(
-    stui_home: Path, dialect: str, dialect_template: Path
+    stui_home: Path, dialect: str, dialect_template: Path, dialect_source: DialectSource | None
 ) -> Callable[..., list[RuntimeInfo]]:
     """Create and start n images of the dialect, named img-0 … (or with a given prefix)."""
     counter = iter(range(10_000))
@@ -58,7 +69,7 @@ def start_images(
         infos = []
         for _ in range(n):
             name = f"{prefix}-{next(counter)}"
-            launcher.create_image(name, template=dialect)
+            launcher.create_image(name, template=dialect, source=dialect_source)
             infos.append(launcher.start_image(name, **options))
         return infos
 
@@ -98,16 +109,20 @@ def client(running_image: RuntimeInfo, connect: Callable[[RuntimeInfo], Peer]) -
 
 @pytest.fixture
 def start_server(
-    stui_home: Path, dialect: str, dialect_template: Path, tmp_path: Path
+    stui_home: Path,
+    dialect: str,
+    dialect_template: Path,
+    dialect_source: DialectSource | None,
+    tmp_path: Path,
 ) -> Iterator[Callable[[ServerOptions], ServerStart]]:
     """Start a created image with the launcher's server argv and chosen options (the
     launcher<->server contract); answer its first `STUI ` line."""
-    launcher.create_image("boot", template=dialect)
+    launcher.create_image("boot", template=dialect, source=dialect_source)
     image = image_dir("boot") / "boot.image"
     started: list[subprocess.Popen] = []
 
     def start(options: ServerOptions, timeout: float = 20) -> ServerStart:
-        argv = launcher_class(dialect).server_command(image, options)
+        argv = launcher_class(dialect, dialect_source).server_command(image, options)
         out = tmp_path / f"stdout-{len(started)}"
         with out.open("wb") as f:
             proc = subprocess.Popen(argv, cwd=image.parent, stdout=f, stderr=subprocess.STDOUT,

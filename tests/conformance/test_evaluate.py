@@ -43,7 +43,7 @@ def test_line_ends_are_lf_on_the_wire_and_the_images_own_inside(
 ) -> None:
     assert evaluate(client, "'a\nb' size")["value"] == "3"
     assert evaluate(client, "('a\nb' at: 2) asciiValue")["value"] == str(expect.line_end)
-    in_image = f"'x', (String with: (Character value: {expect.line_end})), 'y'"
+    in_image = f"'x', (String with: {expect.line_end} asCharacter), 'y'"
     assert evaluate(client, in_image)["value"] == "'x\ny'"
 
 
@@ -65,12 +65,12 @@ def test_characters_the_image_cannot_hold_are_encoding_errors_with_the_id(
 
 
 def test_a_huge_print_string_is_cut(client: Peer) -> None:
-    reply = evaluate(client, "(1 to: 200000) asArray")
+    reply = evaluate(client, "(1 to: 200000) asOrderedCollection")
     assert reply["truncated"] is True
     assert len(reply["value"]) == 100_000
-    assert reply["value"].startswith("(1 2 3 ")
-    small = evaluate(client, "(1 to: 10) asArray", max_print=5)
-    assert small["value"] == "(1 2 " and small["truncated"] is True
+    assert reply["value"].startswith("an OrderedCollection(1 2 3 ")
+    small = evaluate(client, "'abcdefghij'", max_print=5)
+    assert small["value"] == "'abcd" and small["truncated"] is True
     exact = evaluate(client, "'abc'", max_print=5)
     assert exact["value"] == "'abc'" and exact["truncated"] is False
 
