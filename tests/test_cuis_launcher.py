@@ -137,3 +137,21 @@ def test_the_cuis_quirk_is_iso_8859_15(text: str, refused: str | None) -> None:
 def test_the_prepared_template_is_reused(stui_home: Path, cuis_source: DialectSource) -> None:
     first = CuisLauncher(cuis_source).prepare_template()
     assert CuisLauncher(cuis_source).prepared_template() == first
+
+
+def test_the_raw_eval_floor_is_filed_in_only_when_asked_for(
+    stui_home: Path, cuis_source: DialectSource
+) -> None:
+    meta = launcher.create_image("floor", "cuis", source=cuis_source)
+    image = launcher.images.image_dir(meta.name) / "floor.image"
+    assert CuisLauncher(cuis_source).evaluate_once(image, "Smalltalk includesKey: #StuiRawEval") == "false"  # fmt: skip
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        raw_port = s.getsockname()[1]
+    launcher.start_image("floor", raw_port=raw_port)
+    with socket.create_connection(("127.0.0.1", raw_port), timeout=5) as raw:
+        raw.sendall(b"(3/4) class\0")
+        reply = b""
+        while not reply.endswith(b"\0"):
+            reply += raw.recv(100)
+    assert reply == b"+Fraction\0"
