@@ -28,7 +28,7 @@ from stui.launcher.runtime import RuntimeInfo
 # One entry per dialect: its name, and the name of the fixture (in tests/conftest.py)
 # that gives the DialectSource its launcher needs, or None when the launcher finds its VM
 # and image by itself.
-CONFORMANCE_DIALECTS: dict[str, str | None] = {"squeak": None}
+CONFORMANCE_DIALECTS: dict[str, str | None] = {"squeak": None, "cuis": "cuis_source"}
 
 
 @pytest.fixture(scope="session", params=sorted(CONFORMANCE_DIALECTS))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -40,7 +41,10 @@ async def _main(body: Callable[[Workbench], Awaitable[T]], config: WorkbenchConf
         signalled.append(sig)
         task.cancel()
 
-    for sig in SIGNALS:
+    # Signal handlers can only be set from the main thread (a test may run a command
+    # in another); there a signal keeps Python's default behaviour.
+    handled = SIGNALS if threading.current_thread() is threading.main_thread() else ()
+    for sig in handled:
         loop.add_signal_handler(sig, cancel, sig)
     try:
         async with Workbench(config) as workbench:
@@ -50,5 +54,5 @@ async def _main(body: Callable[[Workbench], Awaitable[T]], config: WorkbenchConf
             raise Interrupted(signal.Signals(signalled[0]).name) from None
         raise
     finally:
-        for sig in SIGNALS:
+        for sig in handled:
             loop.remove_signal_handler(sig)

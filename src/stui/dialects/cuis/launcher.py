@@ -36,6 +36,7 @@ from stui.dialects.errors import MissingDependency, TemplateError
 HEADLESS = ["-vm-display-null", "-vm-sound-null"]
 SERVER_SOURCES = ("json.st", "zmtp.st", "server.st")
 START_SCRIPT = "stui-start.st"
+RAW_EVAL_SOURCE = "raweval.st"  # the benchmarks' floor: filed in at start, never shipped
 TEMPLATE_IMAGE = "stui.image"
 PACKAGE_FILE = "Network-Kernel.pck.st"
 # Spur image formats: 6521 (32-bit), 68021 (64-bit); little-endian on every VM we run.
@@ -302,7 +303,10 @@ class CuisLauncher:
             f"--stui-session-ttl={options.session_ttl}",
         ]  # fmt: skip
         if options.raw_port is not None:
-            args.append(f"--stui-raw-port={options.raw_port}")
+            # The benchmarks' floor stays out of the template: filed in for this run only.
+            raw = image.parent / RAW_EVAL_SOURCE
+            raw.write_bytes(_resource("server", RAW_EVAL_SOURCE))
+            args += [f"--stui-file-in={raw}", f"--stui-raw-port={options.raw_port}"]
         return args
 
     def evaluate_once(self, image: Path, expression: str, timeout: float = 30) -> str:
