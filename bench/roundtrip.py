@@ -10,7 +10,7 @@ In one run, in a private temporary STUI_HOME, with one image it starts itself:
   (``--stui-raw-port``): the floor of an evaluation in this image.
 - **stui eval (sync DEALER)**: the STUI protocol from a blocking DEALER: the server's
   cost without the asyncio client.
-- **stui evaluate** and **stui ping**: ``ImageConnection`` on asyncio, as STUI uses it.
+- **stui evaluate** and **stui ping**: ``ImageClient`` on asyncio, as STUI uses it.
 
 The measurements are interleaved in rounds, so drift on a busy machine hits all of them
 alike. Each line reports p50 and p99 and the p50 ratios against both floors. The image
@@ -169,13 +169,13 @@ async def measure_async(fn: Callable[[], Awaitable[object]], n: int) -> list[flo
 
 async def run(samples: int) -> Timings:
     from stui.protocol import Evaluate, encode
-    from stui.transport import ImageConnection
+    from stui.transport import ImageClient
 
     per_round = max(1, samples // ROUNDS)
     context = zmq.Context()
     timings: Timings = {}
     with echo_peer() as echo_address, private_image() as (info, raw_port):
-        connection = ImageConnection(info.address, info.token, CLIENT)  # type: ignore[attr-defined]
+        connection = ImageClient(info.address, info.token, CLIENT)  # type: ignore[attr-defined]
         await connection.connect()
         echo = ZmqEcho(context, echo_address, encode(Evaluate(id=1, code=CODE)))
         raw = RawEval(raw_port)

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from stui.cli.main import cli
 from stui.identity import client_id
 from stui.launcher.runtime import RuntimeInfo
-from stui.transport import ImageConnection
+from stui.transport import ImageClient
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -61,7 +61,7 @@ def test_eval_errors_exit_1(running_image: RuntimeInfo) -> None:
 
 def test_eval_in_a_session_keeps_variables(running_image: RuntimeInfo) -> None:
     async def create() -> str:
-        async with ImageConnection(running_image.address, running_image.token, client_id()) as c:
+        async with ImageClient(running_image.address, running_image.token, client_id()) as c:
             return (await c.session_create("cli")).id
 
     session = asyncio.run(create())

@@ -17,12 +17,12 @@ import pytest
 from stui import launcher, paths
 from stui.images.health import HealthMonitor, HealthPolicy
 from stui.images.registry import ImageRegistry
-from stui.images.status import ConnectionStatus as S
 from stui.protocol.errors import EvaluationFailed
 from stui.protocol.messages import EvalError, Result
 from stui.sessions.manager import SessionManager
 from stui.sessions.state import SessionState
 from stui.sessions.store import SessionStore
+from stui.status import ConnectionStatus as S
 from stui.tools.evaluate import evaluate_in_session
 
 FAST = HealthPolicy(interval=0.2, late_after=0.15, miss_limit=2, orphan_after=1.5,

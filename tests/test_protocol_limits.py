@@ -16,7 +16,6 @@ from stui.protocol import (
     Unauthorized,
     VersionMismatch,
     check_compatible,
-    deadline_for,
 )
 from stui.protocol.limits import MAX_FRAME, MAX_PRINT, PROTOCOL_VERSION
 
@@ -25,14 +24,6 @@ def test_constants() -> None:
     assert PROTOCOL_VERSION == "1.0"
     assert MAX_FRAME == 16 * 1024 * 1024
     assert MAX_PRINT == 100_000
-
-
-def test_deadlines_per_request_type() -> None:
-    assert deadline_for("hello") == 5.0
-    assert deadline_for("ping") == 2.0
-    assert deadline_for("evaluate") == 60.0
-    assert deadline_for("session.list") == 10.0
-    assert deadline_for("anything.new") == 10.0
 
 
 @pytest.mark.parametrize("version", ["1.0", "1.1", "1.42"])

@@ -6,7 +6,7 @@ import socket
 import time
 
 from stui.launcher.runtime import RuntimeInfo
-from stui.transport.connection import ImageConnection
+from stui.transport import ImageClient
 
 
 def closed_within(sock: socket.socket, seconds: float) -> bool:
@@ -25,7 +25,7 @@ def closed_within(sock: socket.socket, seconds: float) -> bool:
 
 
 async def test_silent_and_half_greeting_peers_are_dropped(running_image: RuntimeInfo) -> None:
-    async with ImageConnection(running_image.address, running_image.token, "c-hs") as conn:
+    async with ImageClient(running_image.address, running_image.token, "c-hs") as conn:
         await conn.evaluate("StuiZmtpConnection handshakeSeconds: 1")
         port = running_image.port
         with (

@@ -1,4 +1,4 @@
-"""ImageConnection against a real pyzmq ROUTER: the reference ZeroMQ peer.
+"""ImageClient against a real pyzmq ROUTER: the reference ZeroMQ peer.
 
 The peer answers like an image would; each test scripts what it does differently
 (out of order, late, never, malformed, closing), which a real image will not do on
@@ -58,11 +58,14 @@ from stui.protocol import (
     encode,
 )
 from stui.transport import (
+    OPERATIONS,
     ConnectionClosed,
     ConnectionLost,
     ConnectionTimeout,
-    ImageConnection,
+    ImageClient,
     ImageUnreachable,
+    InvalidAddress,
+    Operation,
     State,
     TransportError,
 )
@@ -84,6 +87,18 @@ SESSION = SessionInfo(
 Reply = Incoming | bytes | None
 Handler = Callable[[Request], Awaitable[list[Reply]]]
 
+# The peer offers every request the client knows.
+ALL_REQUESTS = [
+    "evaluate",
+    "interrupt",
+    "session.create",
+    "session.attach",
+    "session.close",
+    "session.list",
+    "session.stats",
+    "session.cleanup",
+]
+
 
 def answer(request: Request) -> Reply:
     """What a well-behaved image answers."""
@@ -92,7 +107,7 @@ def answer(request: Request) -> Reply:
             return ErrorReply(id=request.id, code="unauthorized", message="wrong token")
         case Hello():
             image = ImageInfo(image_id="img-1", instance_id="inst-1", name="peer")
-            return Welcome(id=request.id, protocol="1.0", image=image)
+            return Welcome(id=request.id, protocol="1.0", image=image, capabilities=ALL_REQUESTS)
         case Ping():
             return Pong(id=request.id, uptime_ms=1, busy=False, sessions=0)
         case Evaluate(code="nil foo"):
@@ -172,10 +187,10 @@ class RouterPeer:
 @contextlib.asynccontextmanager
 async def peer_and_connection(
     handler: Handler = well_behaved,
-) -> AsyncIterator[tuple[RouterPeer, ImageConnection]]:
+) -> AsyncIterator[tuple[RouterPeer, ImageClient]]:
     peer = RouterPeer(handler)
     peer.start()
-    connection = ImageConnection(peer.address, TOKEN, CLIENT)
+    connection = ImageClient(peer.address, TOKEN, CLIENT)
     try:
         await connection.connect()
         yield peer, connection
@@ -206,7 +221,7 @@ async def test_connect_says_hello_and_returns_the_welcome() -> None:
 async def test_wrong_token_is_unauthorized_and_closes() -> None:
     peer = RouterPeer()
     peer.start()
-    connection = ImageConnection(peer.address, "wrong", CLIENT)
+    connection = ImageClient(peer.address, "wrong", CLIENT)
     try:
         with pytest.raises(Unauthorized, match="wrong token"):
             await connection.connect()
@@ -224,7 +239,7 @@ async def test_other_protocol_major_is_a_version_mismatch() -> None:
 
     peer = RouterPeer(newer)
     peer.start()
-    connection = ImageConnection(peer.address, TOKEN, CLIENT)
+    connection = ImageClient(peer.address, TOKEN, CLIENT)
     try:
         with pytest.raises(VersionMismatch, match=r"2\.0"):
             await connection.connect()
@@ -235,7 +250,7 @@ async def test_other_protocol_major_is_a_version_mismatch() -> None:
 
 async def test_nothing_listening_is_unreachable_at_once() -> None:
     address = f"tcp://127.0.0.1:{free_port()}"
-    connection = ImageConnection(address, TOKEN, CLIENT)
+    connection = ImageClient(address, TOKEN, CLIENT)
     started = time.monotonic()
     with pytest.raises(ImageUnreachable) as caught:
         await connection.connect()
@@ -251,7 +266,7 @@ async def test_unanswered_hello_is_unreachable_after_the_deadline() -> None:
 
     peer = RouterPeer(silent)
     peer.start()
-    connection = ImageConnection(peer.address, TOKEN, CLIENT)
+    connection = ImageClient(peer.address, TOKEN, CLIENT)
     try:
         started = time.monotonic()
         with pytest.raises(ImageUnreachable, match="no answer to hello"):
@@ -271,7 +286,7 @@ async def test_a_peer_that_is_not_zeromq_is_unreachable() -> None:
     server = await asyncio.start_server(close_at_once, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        connection = ImageConnection(f"tcp://127.0.0.1:{port}", TOKEN, CLIENT)
+        connection = ImageClient(f"tcp://127.0.0.1:{port}", TOKEN, CLIENT)
         with pytest.raises(ImageUnreachable):
             await connection.connect(timeout=3)
     finally:
@@ -280,18 +295,18 @@ async def test_a_peer_that_is_not_zeromq_is_unreachable() -> None:
 
 
 def test_bad_addresses_are_refused_up_front() -> None:
-    with pytest.raises(ValueError, match="tcp://HOST:PORT"):
-        ImageConnection("127.0.0.1:4000", TOKEN, CLIENT)
+    with pytest.raises(InvalidAddress, match="tcp://HOST:PORT"):
+        ImageClient("127.0.0.1:4000", TOKEN, CLIENT)
 
 
 async def test_unusable_address_is_unreachable() -> None:
-    connection = ImageConnection("tcp://127.0.0.1:notaport", TOKEN, CLIENT)
+    connection = ImageClient("tcp://127.0.0.1:notaport", TOKEN, CLIENT)
     with pytest.raises(ImageUnreachable, match="not usable"):
         await connection.connect()
 
 
 async def test_requests_before_connect_and_second_connect_are_refused() -> None:
-    connection = ImageConnection("tcp://127.0.0.1:1", TOKEN, CLIENT)
+    connection = ImageClient("tcp://127.0.0.1:1", TOKEN, CLIENT)
     with pytest.raises(ConnectionClosed, match="connect"):
         await connection.ping()
     async with peer_and_connection() as (_, connection):
@@ -299,7 +314,7 @@ async def test_requests_before_connect_and_second_connect_are_refused() -> None:
             await connection.connect()
         again = await connection.hello()  # saying hello again is allowed
         assert again.image.instance_id == "inst-1"
-    closed = ImageConnection("tcp://127.0.0.1:1", TOKEN, CLIENT)
+    closed = ImageClient("tcp://127.0.0.1:1", TOKEN, CLIENT)
     await closed.close()
     with pytest.raises(ConnectionClosed, match="closed"):
         await closed.connect()
@@ -362,7 +377,7 @@ async def test_error_replies_raise_their_exception(code: str, cls: type[RemoteEr
             await connection.evaluate("1")
         assert type(caught.value) is cls
         assert caught.value.code == code
-        assert connection.pending_count == 0
+        assert connection.channel.pending_count == 0
 
 
 async def test_out_of_order_replies_reach_their_requests() -> None:
@@ -380,7 +395,7 @@ async def test_out_of_order_replies_reach_their_requests() -> None:
         codes = [f"'{i}'" for i in range(5)]
         results = await asyncio.gather(*(connection.evaluate(code) for code in codes))
         assert [r.value for r in results] == codes
-        assert connection.pending_count == 0
+        assert connection.channel.pending_count == 0
 
 
 async def test_a_thousand_concurrent_requests() -> None:
@@ -392,7 +407,7 @@ async def test_a_thousand_concurrent_requests() -> None:
         assert [r.value for r in results] == codes
         ids = [r.id for r in peer.requests[1:]]
         assert len(set(ids)) == 1000
-        assert connection.pending_count == 0
+        assert connection.channel.pending_count == 0
 
 
 async def test_a_delimiter_frame_from_the_peer_is_tolerated() -> None:
@@ -415,10 +430,10 @@ async def test_deadline_passes_then_the_late_reply_is_dropped() -> None:
         with pytest.raises(ConnectionTimeout, match=r"evaluate .* 0\.1 s"):
             await connection.evaluate("slow", timeout=0.1)
         assert time.monotonic() - started < 0.3
-        assert connection.pending_count == 0
+        assert connection.channel.pending_count == 0
         # the peer now answers "slow" late, then the next request: each to its own
         assert (await connection.evaluate("next")).value == "next"
-        assert connection.dropped_replies == 1
+        assert connection.channel.dropped_replies == 1
 
 
 async def test_a_short_deadline_behind_a_long_one_fires_on_time() -> None:
@@ -436,7 +451,7 @@ async def test_a_short_deadline_behind_a_long_one_fires_on_time() -> None:
         long.cancel()
         with pytest.raises(asyncio.CancelledError):
             await long
-        assert connection.pending_count == 0
+        assert connection.channel.pending_count == 0
 
 
 async def test_deadline_bookkeeping_stays_empty_between_requests() -> None:
@@ -444,14 +459,14 @@ async def test_deadline_bookkeeping_stays_empty_between_requests() -> None:
         for i in range(200):
             await connection.evaluate(str(i))
         await asyncio.gather(*(connection.ping() for _ in range(100)))
-        assert len(connection._deadlines or ()) == 0
+        assert len(connection.channel._deadlines or ()) == 0
 
 
 async def test_ping_uses_its_own_short_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     async def ignore_pings(request: Request) -> list[Reply]:
         return [] if isinstance(request, Ping) else [answer(request)]
 
-    monkeypatch.setitem(__import__("stui.protocol.limits").protocol.limits.DEADLINES, "ping", 0.2)
+    monkeypatch.setitem(OPERATIONS, Ping, Operation((Pong,), 0.2, always_offered=True))
     async with peer_and_connection(ignore_pings) as (_, connection):
         started = time.monotonic()
         with pytest.raises(ConnectionTimeout):
@@ -466,11 +481,11 @@ async def test_cancelled_request_leaves_nothing_pending() -> None:
     async with peer_and_connection(never) as (_, connection):
         task = asyncio.create_task(connection.evaluate("forever"))
         await asyncio.sleep(0.05)
-        assert connection.pending_count == 1
+        assert connection.channel.pending_count == 1
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        assert connection.pending_count == 0
+        assert connection.channel.pending_count == 0
 
 
 async def test_non_positive_timeout_is_refused() -> None:
@@ -523,7 +538,7 @@ async def test_peer_going_away_fails_pending_requests_at_once() -> None:
 
     peer = RouterPeer(never)
     peer.start()
-    connection = ImageConnection(peer.address, TOKEN, CLIENT)
+    connection = ImageClient(peer.address, TOKEN, CLIENT)
     await connection.connect()
     try:
         pending = asyncio.gather(
@@ -555,7 +570,7 @@ async def test_an_error_just_before_the_peer_closes_still_arrives() -> None:
     for _ in range(20):
         peer = RouterPeer()
         task = asyncio.create_task(refuse_and_close(peer.sock))
-        connection = ImageConnection(peer.address, TOKEN, CLIENT)
+        connection = ImageClient(peer.address, TOKEN, CLIENT)
         with pytest.raises(Unauthorized):
             await connection.connect()
         await task
@@ -593,10 +608,10 @@ async def test_events_are_delivered_in_order() -> None:
 async def test_event_queue_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     async with peer_and_connection() as (peer, connection):
         await connection.ping()
-        queue = connection._events
+        queue = connection.channel._events
         for i in range(queue.maxsize + 5):
-            connection._push_event(Transcript(text=str(i)))
-        assert connection.dropped_events == 5
+            connection.channel._push_event(Transcript(text=str(i)))
+        assert connection.channel.dropped_events == 5
         assert (await anext(connection.events())).text == "5"
         del peer
 
@@ -613,7 +628,7 @@ async def test_close_fails_pending_requests_and_ends_events() -> None:
         results = await asyncio.gather(*pending, return_exceptions=True)
         assert all(type(r) is ConnectionClosed for r in results)
         assert await asyncio.wait_for(reader, 1) is None
-        assert connection.pending_count == 0
+        assert connection.channel.pending_count == 0
         with pytest.raises(ConnectionClosed, match="closed"):
             await connection.evaluate("1")
         await connection.close()  # idempotent

@@ -8,7 +8,7 @@ from stui.transport.deadlines import Deadlines
 
 
 class Book:
-    """The pending set and what expired, as ImageConnection keeps them."""
+    """The pending set and what expired, as ImageClient keeps them."""
 
     def __init__(self) -> None:
         self.pending: set[int] = set()

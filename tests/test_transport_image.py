@@ -1,4 +1,4 @@
-"""ImageConnection against a real Squeak image running the STUI server."""
+"""ImageClient against a real Squeak image running the STUI server."""
 
 from __future__ import annotations
 
@@ -17,15 +17,15 @@ from stui.protocol import (
     NoSession,
     Unauthorized,
 )
-from stui.transport import ConnectionLost, ImageConnection, State
+from stui.transport import ConnectionLost, ImageClient, State
 
 pytestmark = pytest.mark.timeout(120)
 
 CLIENT = "c-" + "7" * 32
 
 
-def connection_to(image: RuntimeInfo, token: str | None = None) -> ImageConnection:
-    return ImageConnection(image.address, token or image.token, CLIENT)
+def connection_to(image: RuntimeInfo, token: str | None = None) -> ImageClient:
+    return ImageClient(image.address, token or image.token, CLIENT)
 
 
 async def test_hello_reports_the_image(running_image: RuntimeInfo) -> None:
@@ -78,7 +78,7 @@ async def test_sessions_keep_bindings_and_belong_to_their_client(
         stats = await connection.session_stats()
         assert stats.total >= 1
         assert (await connection.session_attach(session.id)).id == session.id
-        other = ImageConnection(running_image.address, running_image.token, "c-" + "8" * 32)
+        other = ImageClient(running_image.address, running_image.token, "c-" + "8" * 32)
         async with other:
             with pytest.raises(NoSession):
                 await other.evaluate("x", session=session.id)
@@ -113,7 +113,7 @@ async def test_many_concurrent_requests(running_image: RuntimeInfo) -> None:
         assert len(pings) == 200
         results = await asyncio.gather(*(connection.evaluate(f"{i} * 2") for i in range(50)))
         assert [r.value for r in results] == [str(i * 2) for i in range(50)]
-        assert connection.pending_count == 0
+        assert connection.channel.pending_count == 0
 
 
 async def test_a_killed_image_fails_pending_requests_at_once(

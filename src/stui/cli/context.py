@@ -17,12 +17,12 @@ from stui.identity import client_id
 from stui.images.endpoints import RegistryError
 from stui.images.health import HealthMonitor, HealthPolicy
 from stui.images.registry import ImageEntry, ImageRegistry
-from stui.images.status import ConnectionStatus
 from stui.launcher import LauncherError
 from stui.protocol.errors import ProtocolError, RemoteError
 from stui.sessions.errors import SessionsError
 from stui.sessions.manager import SessionManager
 from stui.sessions.store import SessionStore, default_path
+from stui.status import ConnectionStatus
 from stui.transport.errors import TransportError
 
 

@@ -34,7 +34,7 @@ from stui.protocol import (
 from stui.sessions.errors import SessionsError
 from stui.sessions.manager import SessionManager
 from stui.tools.evaluate import record
-from stui.transport import ConnectionTimeout, ImageConnection, TransportError
+from stui.transport import ConnectionTimeout, ImageClient, TransportError
 
 EXIT_EVAL_ERROR = EXIT_ERROR
 INTERRUPT_TIMEOUT = 2.0
@@ -145,8 +145,8 @@ def _failure_from(exc: Exception) -> Failure:
             raise exc
 
 
-async def _connected(target: Target) -> ImageConnection:
-    connection = ImageConnection(target.address, target.token, client_id())
+async def _connected(target: Target) -> ImageClient:
+    connection = ImageClient(target.address, target.token, client_id())
     try:
         await connection.connect()
     except (TransportError, RemoteError, ProtocolError) as e:
@@ -229,7 +229,7 @@ def eval_command(
 
 
 async def _evaluate(
-    connection: ImageConnection, code: str, mode: str, session: str | None, timeout: float | None
+    connection: ImageClient, code: str, mode: str, session: str | None, timeout: float | None
 ) -> Result:
     """Evaluate; on a timeout or Ctrl-C, interrupt the evaluation before giving up."""
     try:
@@ -260,7 +260,7 @@ def _unrepresentable(code: str, error: RemoteError) -> str:
     return str(error)
 
 
-async def _interrupt(connection: ImageConnection, session: str | None) -> bool:
+async def _interrupt(connection: ImageClient, session: str | None) -> bool:
     try:
         await asyncio.wait_for(connection.interrupt(session), INTERRUPT_TIMEOUT)
     except (TransportError, RemoteError, ProtocolError, TimeoutError):

@@ -15,7 +15,7 @@ from stui.images.registry import ImageRegistry
 from stui.protocol.errors import RemoteError
 from stui.sessions.manager import SessionManager
 from stui.sessions.records import SessionInfo
-from stui.transport.connection import ImageConnection
+from stui.transport import ImageClient
 from stui.transport.errors import TransportError
 
 
@@ -170,7 +170,7 @@ def _cleanup_expired(manager: SessionManager, image: str | None, as_json: bool) 
         raise RegistryError(f"image {image!r} is not running or not known")
 
     async def clean(endpoint: Endpoint) -> dict[str, object]:
-        conn = ImageConnection(endpoint.address, endpoint.token, manager.client_id)
+        conn = ImageClient(endpoint.address, endpoint.token, manager.client_id)
         try:
             await conn.connect()
             done = await conn.session_cleanup("expired")

@@ -11,11 +11,11 @@ from __future__ import annotations
 from stui.protocol.errors import NoSession
 from stui.sessions.manager import SessionManager
 from stui.sessions.records import Reconnection, Session
-from stui.transport.connection import ImageConnection
+from stui.transport import ImageClient
 
 
 async def restore_sessions(
-    conn: ImageConnection, manager: SessionManager, image_id: str, instance_id: str
+    conn: ImageClient, manager: SessionManager, image_id: str, instance_id: str
 ) -> Reconnection:
     reconnection = manager.handle_reconnection(image_id, instance_id)
     for session in reconnection.sessions:
@@ -24,7 +24,7 @@ async def restore_sessions(
 
 
 async def ensure_image_session(
-    conn: ImageConnection, manager: SessionManager, session: Session, restarted: bool = False
+    conn: ImageClient, manager: SessionManager, session: Session, restarted: bool = False
 ) -> str:
     """Answer the image-side session id of a client session, attaching or creating it."""
     if session.image_session_id and not restarted:

@@ -17,7 +17,6 @@ from stui.protocol.limits import (
     MAX_PRINT,
     PROTOCOL_VERSION,
     check_compatible,
-    deadline_for,
 )
 from stui.protocol.messages import (
     Cleaned,
@@ -105,7 +104,6 @@ __all__ = [
     "VersionMismatch",
     "Welcome",
     "check_compatible",
-    "deadline_for",
     "decode",
     "decode_request",
     "encode",

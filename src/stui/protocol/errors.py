@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
+from stui.errors import StuiError
+
 if TYPE_CHECKING:
     from stui.protocol.messages import ErrorReply, EvalError
 
@@ -25,10 +27,6 @@ class ErrorCode(StrEnum):
     NO_SESSION = "no_session"
     BUSY = "busy"
     INTERNAL = "internal"
-
-
-class StuiError(Exception):
-    """Base of every error STUI raises on purpose."""
 
 
 class ProtocolError(StuiError):

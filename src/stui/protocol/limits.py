@@ -1,4 +1,4 @@
-"""Protocol version, size limits and client-side deadlines (docs/protocol.md, "Limits")."""
+"""Protocol version and size limits (docs/protocol.md, "Limits")."""
 
 from __future__ import annotations
 
@@ -7,18 +7,6 @@ from stui.protocol.errors import ErrorCode, VersionMismatch
 PROTOCOL_VERSION = "1.0"
 MAX_FRAME = 16 * 1024 * 1024
 MAX_PRINT = 100_000
-
-DEFAULT_DEADLINE = 10.0
-DEADLINES: dict[str, float] = {
-    "hello": 5.0,
-    "ping": 2.0,
-    "evaluate": 60.0,
-}
-
-
-def deadline_for(request_type: str) -> float:
-    """Seconds a request of this wire type may wait for its response."""
-    return DEADLINES.get(request_type, DEFAULT_DEADLINE)
 
 
 def parse_version(version: str) -> tuple[int, int]:

@@ -158,6 +158,7 @@ class Pong(Message, tag="pong", kw_only=True):
     uptime_ms: int
     busy: bool
     sessions: int
+    unsaved: bool | None = None  # changes since the last save; None: not reported
 
 
 class Result(Message, tag="result", kw_only=True):

@@ -41,8 +41,8 @@ from stui.sessions.records import (
     ConnectionEvent,
     ImageRecord,
     Session,
+    SessionCounts,
     SessionInfo,
-    SessionStats,
 )
 from stui.sessions.schema import APPLICATION_ID, MIGRATIONS, TABLES, Migration
 from stui.sessions.state import decode_state
@@ -449,7 +449,7 @@ class StoreTx:
         where, args = _scope(client_id, image_id, statuses, seen_before)
         return [r[0] for r in self._conn.execute(f"SELECT id FROM sessions WHERE {where}", args)]
 
-    def set_status(
+    def move_sessions(
         self,
         client_id: str,
         image_id: str | None,
@@ -498,7 +498,7 @@ class StoreTx:
             0
         ]
 
-    def stats(self, client_id: str, image_id: str | None) -> SessionStats:
+    def stats(self, client_id: str, image_id: str | None) -> SessionCounts:
         where, args = _scope(client_id, image_id, None)
         rows = self._conn.execute(
             f"SELECT status, count(*), total(state_bytes), max(last_seen_at) FROM sessions "
@@ -507,7 +507,7 @@ class StoreTx:
         ).fetchall()
         counts = {status: count for status, count, _, _ in rows}
         seen = [last for *_, last in rows if last is not None]
-        return SessionStats(
+        return SessionCounts(
             image_id=image_id,
             total=sum(counts.values()),
             active=counts.get("active", 0),

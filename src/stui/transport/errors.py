@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stui.protocol.errors import StuiError
+from stui.errors import StuiError
 
 
 class TransportError(StuiError):
@@ -30,3 +30,11 @@ class ImageUnreachable(TransportError):
         )
         self.address = address
         self.reason = reason
+
+
+class InvalidAddress(TransportError):
+    """An address that is not of the form tcp://HOST:PORT."""
+
+
+class NotOffered(TransportError):
+    """The image did not offer this request in its ``welcome`` capabilities: not sent."""

@@ -1,4 +1,7 @@
-"""ImageConnection: one ZeroMQ DEALER to one image, with correlated requests on asyncio.
+"""Channel: one ZeroMQ DEALER to one image: the socket, request ids, deadlines, events.
+
+The channel knows frames and correlation, not operations: which reply a request expects,
+its deadline and whether the image offers it are the client's (client.py, operations.py).
 
 The hot path is kept lean on purpose. The socket's file descriptor is watched with
 ``loop.add_reader``: one callback drains every frame that is ready and resolves the
@@ -12,8 +15,7 @@ receive task.
 A socket monitor watches the link. Before the handshake, a refused or failed connection
 fails ``connect()`` at once instead of at the hello deadline. After it, losing the link
 fails every pending request with ConnectionLost and closes the connection: a new TCP
-connection would need a new hello, so reconnecting is the caller's job (create another
-ImageConnection).
+connection would need a new hello, so reconnecting is the caller's job (open another channel).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from enum import StrEnum
@@ -34,41 +35,18 @@ from zmq.utils.monitor import recv_monitor_message
 from stui.protocol import (
     MAX_FRAME,
     PROTOCOL_VERSION,
-    Cleaned,
-    CleanupScope,
-    Closed,
     ErrorReply,
-    EvalError,
-    EvalMode,
-    Evaluate,
-    EvaluationFailed,
     Event,
     Hello,
-    Interrupt,
-    Interrupted,
     Message,
-    Ping,
-    Pong,
     ProtocolError,
     RemoteError,
     Request,
     Response,
-    Result,
-    SessionAttach,
-    SessionCleanup,
-    SessionClose,
-    SessionCreate,
-    SessionInfo,
-    SessionList,
-    SessionListReply,
-    SessionReply,
-    SessionStats,
-    SessionStatsReply,
     Transcript,
     Unknown,
     Welcome,
     check_compatible,
-    deadline_for,
     decode,
     encode,
     type_tag,
@@ -79,8 +57,10 @@ from stui.transport.errors import (
     ConnectionLost,
     ConnectionTimeout,
     ImageUnreachable,
+    InvalidAddress,
     TransportError,
 )
+from stui.transport.operations import deadline_for
 
 log = logging.getLogger(__name__)
 
@@ -114,13 +94,6 @@ class State(StrEnum):
     CLOSED = "closed"
 
 
-class PingResult(msgspec.Struct, frozen=True):
-    """A pong and the round trip measured on this side, in seconds."""
-
-    pong: Pong
-    rtt: float
-
-
 class _End:
     """Marks the end of the event stream."""
 
@@ -130,7 +103,7 @@ _END: Final = _End()
 TransportErrorFactory = Callable[[], TransportError]
 
 
-class ImageConnection:
+class Channel:
     """One authenticated link to one image.
 
     ``await connect()`` opens the socket and says hello; ``request()`` and the typed
@@ -147,7 +120,7 @@ class ImageConnection:
         context: zmq.Context[Any] | None = None,
     ) -> None:
         if not address.startswith(ADDRESS_SCHEMES):
-            raise ValueError(f"not an image address: {address!r} (expected tcp://HOST:PORT)")
+            raise InvalidAddress(f"not an image address: {address!r} (expected tcp://HOST:PORT)")
         self.address = address
         self.client_id = client_id
         self._token = token
@@ -171,7 +144,7 @@ class ImageConnection:
         self._closed = asyncio.Event()
 
     def __repr__(self) -> str:
-        return f"<ImageConnection {self.address} {self.state}>"
+        return f"<Channel {self.address} {self.state}>"
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -195,7 +168,7 @@ class ImageConnection:
         """Close the socket; pending requests fail with ConnectionClosed. Idempotent."""
         self._shutdown(lambda: ConnectionClosed(f"the connection to {self.address} was closed"))
 
-    async def __aenter__(self) -> ImageConnection:
+    async def __aenter__(self) -> Channel:
         await self.connect()
         return self
 
@@ -243,7 +216,7 @@ class ImageConnection:
         message = msgspec.structs.replace(message, id=rid)
         frame = encode(message)
         tag = type_tag(message)
-        delay = deadline_for(tag) if timeout is None else timeout
+        delay = deadline_for(message) if timeout is None else timeout
         if delay <= 0:
             raise ValueError(f"timeout must be positive, not {delay}")
         future: asyncio.Future[Response] = loop.create_future()
@@ -271,103 +244,6 @@ class ImageConnection:
                 return reply
             case _:
                 raise _unexpected("hello", reply)
-
-    async def ping(self, timeout: float | None = None) -> PingResult:
-        started = time.perf_counter()
-        reply = await self.request(Ping(), timeout)
-        rtt = time.perf_counter() - started
-        match reply:
-            case Pong():
-                return PingResult(reply, rtt)
-            case _:
-                raise _unexpected("ping", reply)
-
-    async def evaluate(
-        self,
-        code: str,
-        mode: EvalMode | str = EvalMode.PRINT,
-        session: str | None = None,
-        timeout: float | None = None,
-        max_print: int | None = None,
-    ) -> Result:
-        """Evaluate code; EvaluationFailed carries the image's ``eval_error``."""
-        if mode not in _MODES:
-            raise ValueError(f"mode must be one of {sorted(_MODES)}, not {mode!r}")
-        message = Evaluate(code=code, mode=mode, session=_opt(session))  # type: ignore[arg-type]
-        if max_print is not None:
-            message = msgspec.structs.replace(message, max_print=max_print)
-        reply = await self.request(message, timeout)
-        match reply:
-            case Result():
-                return reply
-            case EvalError():
-                raise EvaluationFailed(reply)
-            case _:
-                raise _unexpected("evaluate", reply)
-
-    async def interrupt(self, session: str | None = None) -> Interrupted:
-        reply = await self.request(Interrupt(session=_opt(session)))
-        match reply:
-            case Interrupted():
-                return reply
-            case _:
-                raise _unexpected("interrupt", reply)
-
-    async def session_create(self, label: str | None = None) -> SessionInfo:
-        reply = await self.request(SessionCreate(label=_opt(label)))
-        match reply:
-            case SessionReply():
-                return reply.session
-            case _:
-                raise _unexpected("session.create", reply)
-
-    async def session_attach(self, session: str) -> SessionInfo:
-        reply = await self.request(SessionAttach(session=session))
-        match reply:
-            case SessionReply():
-                return reply.session
-            case _:
-                raise _unexpected("session.attach", reply)
-
-    async def session_close(self, session: str) -> None:
-        reply = await self.request(SessionClose(session=session))
-        match reply:
-            case Closed():
-                return
-            case _:
-                raise _unexpected("session.close", reply)
-
-    async def session_list(self, include_orphaned: bool = False) -> list[SessionInfo]:
-        reply = await self.request(SessionList(include_orphaned=include_orphaned))
-        match reply:
-            case SessionListReply():
-                return reply.sessions
-            case _:
-                raise _unexpected("session.list", reply)
-
-    async def session_stats(self) -> SessionStatsReply:
-        reply = await self.request(SessionStats())
-        match reply:
-            case SessionStatsReply():
-                return reply
-            case _:
-                raise _unexpected("session.stats", reply)
-
-    async def session_cleanup(
-        self, scope: CleanupScope | str, hours: float | None = None
-    ) -> Cleaned:
-        """Clean up own sessions (``expired``: anyone's expired ones); see the spec."""
-        scope = CleanupScope(scope)
-        if (scope is CleanupScope.OLDER_THAN) != (hours is not None):
-            raise ValueError("hours is required with scope older_than, and only with it")
-        if hours is not None and hours < 0:
-            raise ValueError(f"hours must not be negative, not {hours}")
-        reply = await self.request(SessionCleanup(scope=scope, hours=_opt(hours)))
-        match reply:
-            case Cleaned():
-                return reply
-            case _:
-                raise _unexpected("session.cleanup", reply)
 
     # ------------------------------------------------------------------ socket
 
@@ -574,8 +450,6 @@ class ImageConnection:
         return ConnectionClosed(f"connecting to {self.address} failed; open a new connection")
 
 
-_MODES: Final = frozenset(EvalMode)
-
 _REASONS: Final = {
     zmq.EVENT_CONNECT_RETRIED: "the connection was refused",
     zmq.EVENT_DISCONNECTED: "the peer closed the connection during the handshake",
@@ -583,11 +457,6 @@ _REASONS: Final = {
     zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL: "the peer does not speak ZMTP 3",
     zmq.EVENT_HANDSHAKE_FAILED_AUTH: "the peer refused the ZeroMQ security handshake",
 }
-
-
-def _opt(value: Any) -> Any:
-    """None as UNSET, so an optional request field is left out of the frame."""
-    return msgspec.UNSET if value is None else value
 
 
 def _unexpected(request: str, reply: Message) -> ProtocolError:

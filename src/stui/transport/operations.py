@@ -1,0 +1,52 @@
+"""The one request -> reply table: what each request expects back, and how long it waits.
+
+A new operation costs one message pair in `stui.protocol.messages`, one row here and
+one handler in each dialect's server. `ImageClient.call` reads this table to check the
+image offers the request, to pick the deadline, and to check the reply's type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from stui.protocol import messages as m
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A request type's expected replies (an ``error`` reply is always possible)."""
+
+    replies: tuple[type[m.Message], ...]
+    deadline: float  # seconds, when the caller gives no timeout
+    always_offered: bool = False  # needs no capability (the handshake and the heartbeat)
+
+
+DEFAULT_DEADLINE: Final = 10.0
+
+OPERATIONS: Final[dict[type[m.Message], Operation]] = {
+    m.Hello: Operation((m.Welcome,), 5.0, always_offered=True),
+    m.Ping: Operation((m.Pong,), 2.0, always_offered=True),
+    m.Evaluate: Operation((m.Result, m.EvalError), 60.0),
+    m.Interrupt: Operation((m.Interrupted,), DEFAULT_DEADLINE),
+    m.SessionCreate: Operation((m.SessionReply,), DEFAULT_DEADLINE),
+    m.SessionAttach: Operation((m.SessionReply,), DEFAULT_DEADLINE),
+    m.SessionClose: Operation((m.Closed,), DEFAULT_DEADLINE),
+    m.SessionList: Operation((m.SessionListReply,), DEFAULT_DEADLINE),
+    m.SessionStats: Operation((m.SessionStatsReply,), DEFAULT_DEADLINE),
+    m.SessionCleanup: Operation((m.Cleaned,), DEFAULT_DEADLINE),
+}
+
+
+def operation(request: m.Message) -> Operation:
+    """The table row of a request; KeyError names a request type nobody registered."""
+    try:
+        return OPERATIONS[type(request)]
+    except KeyError:
+        raise KeyError(f"{type(request).__name__} has no row in transport.operations") from None
+
+
+def deadline_for(request: m.Message) -> float:
+    """Seconds a request may wait for its reply when the caller sets no timeout."""
+    row = OPERATIONS.get(type(request))
+    return DEFAULT_DEADLINE if row is None else row.deadline
