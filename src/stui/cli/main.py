@@ -7,10 +7,15 @@ import click
 from stui.cli import eval_commands, image_commands, images_commands, session_commands
 
 
-@click.group()
+@click.group(invoke_without_command=True)
 @click.version_option(package_name="stui")
-def cli() -> None:
-    """STUI: a terminal IDE for live Smalltalk images."""
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """STUI: a terminal IDE for live Smalltalk images. With no command, opens the app."""
+    if ctx.invoked_subcommand is None:
+        from stui.tui.app import StuiApp  # the app loads Textual: only when it is wanted
+
+        StuiApp().run()
 
 
 cli.add_command(image_commands.image)

@@ -17,6 +17,7 @@ valid TOML is ignored as a whole, with one warning. Nothing here ever stops star
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,10 +100,8 @@ def save_theme(theme: str) -> None:
     """Remember the theme chosen in the app; a failure to write only loses the choice."""
     if theme not in THEMES:
         return
-    try:
+    with contextlib.suppress(OSError):
         (paths.config_dir() / THEME_FILE).write_text(theme + "\n", encoding="utf-8")
-    except OSError:
-        pass
 
 
 def _table(raw: dict[str, Any], key: str, warnings: list[str]) -> dict[str, Any]:

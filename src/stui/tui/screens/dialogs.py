@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from rich.text import Text
+from rich.console import RenderableType
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -18,7 +19,7 @@ class ConfirmScreen(ModalScreen[bool]):
     """Ask a yes/no question; answers True only for an explicit yes."""
 
     DEFAULT_CSS = beside(__file__)
-    BINDINGS = [
+    BINDINGS: ClassVar = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
     ]
@@ -63,7 +64,7 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
     """Ask for a few values; answers them by field name, or None if cancelled."""
 
     DEFAULT_CSS = beside(__file__)
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, fields: list[Field], ok: str = "OK", hint: str = "") -> None:
         super().__init__()
@@ -127,9 +128,9 @@ class TextScreen(ModalScreen[None]):
     """A read-only page of text (help, an inspected value, a history)."""
 
     DEFAULT_CSS = beside(__file__)
-    BINDINGS = [Binding("escape,q,f1", "close", "Close")]
+    BINDINGS: ClassVar = [Binding("escape,q,f1", "close", "Close")]
 
-    def __init__(self, title: str, body: Text | str) -> None:
+    def __init__(self, title: str, body: RenderableType) -> None:
         super().__init__()
         self.title_text = title
         self.body = body

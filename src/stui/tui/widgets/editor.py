@@ -99,3 +99,10 @@ class SmalltalkEditor(TextArea):
 
     def action_previous_buffer(self) -> None:
         self.post_message(self.Command(self, "previous_buffer"))
+
+    def on_mount(self) -> None:
+        self.follow_theme()
+
+    def follow_theme(self) -> None:
+        """Syntax colours that suit the app's light or dark theme."""
+        self.theme = "css" if self.app.current_theme.dark else "github_light"
