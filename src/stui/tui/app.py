@@ -10,6 +10,7 @@ background.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import ClassVar
 
 import msgspec
@@ -84,22 +85,25 @@ class StuiApp(App[None]):
         self.contexts: dict[str, ImageContext] = {}
         self.current: str | None = None
         self.keymap_, self._key_warnings = keys.keymap(self.config.keys)
-        self._unsubscribe = None
+        self._unsubscribe: Callable[[], None] | None = None
         self.theme = THEMES[self.config.theme]
 
     # -- layout and start-up -------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        self.sidebar = ImagesSidebar(live=self.live, id="sidebar")
+        self.work = ContentSwitcher(id="work", initial="no-image")
+        self.status_bar = StatusBar(id="status")
         with Horizontal(id="main"):
-            yield ImagesSidebar(live=self.live, id="sidebar")
-            with ContentSwitcher(id="work"):
+            yield self.sidebar
+            with self.work:
                 yield Static(
                     "No image selected. Choose one in the sidebar (Alt+G, then Enter), "
                     "or create one with Alt+C.",
                     id="no-image",
                 )
-        yield StatusBar(id="status")
-        yield Footer()
+        yield self.status_bar
+        yield Footer(show_command_palette=False)
 
     async def on_mount(self) -> None:
         self.set_keymap(self.keymap_)
@@ -108,11 +112,11 @@ class StuiApp(App[None]):
         self._unsubscribe = self.wb.subscribe(self._on_event)
         await self.wb.start()
         views = self.wb.images()
-        await self.query_one(ImagesSidebar).show(views)
+        await self.sidebar.show(views)
         if views:
             await self.switch_to(views[0].name)
         else:
-            self.query_one(ImagesSidebar).focus_list()
+            self.sidebar.focus_list()
 
     async def on_unmount(self) -> None:
         self.flush_all()
@@ -128,10 +132,12 @@ class StuiApp(App[None]):
     # -- workbench events ----------------------------------------------------------
 
     def _on_event(self, event: WorkbenchEvent) -> None:
-        """Called by the workbench on the loop; never blocks."""
+        """Called by the workbench on the loop, often (every ping): never blocks."""
+        if not self.is_running or not self.sidebar.is_mounted:
+            return
         match event:
             case ImageChanged(name=name, view=view):
-                self.run_worker(self._image_changed(name, view), group="events")
+                self._image_changed(name, view)
             case SessionsChanged():
                 if isinstance(self.screen, SessionsScreen):
                     self.screen.refresh_rows()
@@ -140,24 +146,24 @@ class StuiApp(App[None]):
             case ImagePushed():
                 pass  # the Transcript panel comes with the tool panels
 
-    async def _image_changed(self, name: str, view: ImageView) -> None:
-        sidebar = self.query_one(ImagesSidebar)
-        if name in sidebar._names:
+    def _image_changed(self, name: str, view: ImageView) -> None:
+        sidebar = self.sidebar
+        if sidebar.knows(name):
             sidebar.update_one(view)
         else:
-            await sidebar.show(self.wb.images())
+            self.run_worker(sidebar.show(self.wb.images()), group="sidebar")
         if isinstance(self.screen, ImageDetailScreen) and self.screen.view.name == name:
             self.screen.show(view)
         context = self.contexts.get(name)
-        if context is not None:
+        if context is not None and context.workspace.is_mounted:
             if view.status.is_up:
-                if context.handle is None and context.workspace.is_mounted:
+                if context.handle is None:
                     self.run_worker(context.open(), group=f"open-{name}", exclusive=True)
-            else:
+            elif context.handle is not None or context.workspace.ready:
                 context.image_went_down()
                 context.workspace.waiting(f"{name} is {view.status}; evaluation waits for it")
         if name == self.current:
-            self.query_one(StatusBar).state = str(view.status)
+            self.status_bar.state = str(view.status)
 
     # -- image switching -----------------------------------------------------------
 
@@ -179,7 +185,7 @@ class StuiApp(App[None]):
         if self.current and self.current in self.contexts:
             self.contexts[self.current].flush()
         context = self.context(name)
-        switcher = self.query_one("#work", ContentSwitcher)
+        switcher = self.work
         if not context.workspace.is_mounted:
             await switcher.mount(context.workspace)
             await context.load_stored()
@@ -187,8 +193,8 @@ class StuiApp(App[None]):
                 self.run_worker(context.open(), group=f"open-{name}", exclusive=True)
         switcher.current = context.workspace.id
         self.current = name
-        self.query_one(ImagesSidebar).mark_current(name)
-        status = self.query_one(StatusBar)
+        self.sidebar.mark_current(name)
+        status = self.status_bar
         status.image = name
         status.state = str(view.status)
         status.session = context.session_id
@@ -197,7 +203,7 @@ class StuiApp(App[None]):
 
     def _session_opened(self, context: ImageContext) -> None:
         if context.name == self.current:
-            self.query_one(StatusBar).session = context.session_id
+            self.status_bar.session = context.session_id
 
     async def on_images_sidebar_chosen(self, event: ImagesSidebar.Chosen) -> None:
         await self.switch_to(event.name)
@@ -207,7 +213,7 @@ class StuiApp(App[None]):
 
     def on_workspace_evaluating(self, event: Workspace.Evaluating) -> None:
         if event.workspace.image == self.current:
-            self.query_one(StatusBar).evaluating = event.started_at
+            self.status_bar.evaluating = event.started_at
 
     async def action_switch_image(self, number: int) -> None:
         views = self.wb.images()
@@ -229,7 +235,7 @@ class StuiApp(App[None]):
             return
         await self.switch_to(name)
         await self.contexts[name].switch_session(info.id)
-        self.query_one(StatusBar).session = info.id
+        self.status_bar.session = info.id
 
     async def clone_session(self, info: SessionInfo, target: str) -> None:
         source = self.wb.sessions.get_session(info.id).state
@@ -268,9 +274,7 @@ class StuiApp(App[None]):
             self.push_screen(SessionsScreen(live=self.live))
 
     def action_image_detail(self) -> None:
-        name = (
-            self.query_one(ImagesSidebar).highlighted if self._focused_scope() == "images" else None
-        )
+        name = self.sidebar.highlighted if self._focused_scope() == "images" else None
         name = name or self.current
         if name is None:
             self.notify("No image selected.")
@@ -287,7 +291,7 @@ class StuiApp(App[None]):
         """The image an image action is for: the highlighted one in the sidebar when it
         has the focus, else the current one."""
         if self._focused_scope() == "images":
-            return self.query_one(ImagesSidebar).highlighted or self.current
+            return self.sidebar.highlighted or self.current
         return self.current
 
     async def action_reconnect(self) -> None:
@@ -346,7 +350,7 @@ class StuiApp(App[None]):
             except StuiError as e:
                 self.notify(str(e), severity="error", timeout=8)
                 return
-            self.run_worker(self.query_one(ImagesSidebar).show(self.wb.images()))
+            self.run_worker(self.sidebar.show(self.wb.images()))
             self.notify(f"Added {values['name']}; connecting…")
 
         self.push_screen(
@@ -391,17 +395,17 @@ class StuiApp(App[None]):
             context.flush()
             await context.workspace.remove()
         views = self.wb.images()
-        await self.query_one(ImagesSidebar).show(views)
+        await self.sidebar.show(views)
         if self.current == name:
             self.current = None
             if views:
                 await self.switch_to(views[0].name)
             else:
-                self.query_one("#work", ContentSwitcher).current = "no-image"
-                self.query_one(StatusBar).image = None
+                self.work.current = "no-image"
+                self.status_bar.image = None
 
     def action_focus_images(self) -> None:
-        self.query_one(ImagesSidebar).focus_list()
+        self.sidebar.focus_list()
 
     def action_focus_workspace(self) -> None:
         if self.current in self.contexts:

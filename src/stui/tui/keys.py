@@ -4,8 +4,10 @@ Keys are chosen to arrive intact in a plain xterm and inside tmux:
 
 - Ctrl+I is Tab in most terminals, so inspect-it is Alt+I; Ctrl+I still works where the
   terminal tells it from Tab (the kitty keyboard protocol), handled by the editor itself.
-- Ctrl+digit reaches the app only with that protocol too, so image switching is Alt+1..9
-  as well as Ctrl+1..9.
+- Alt+digit arrives as ESC+digit, which Textual reads as the character macOS types for
+  Option+digit (ESC 1 is "¡"); so Alt+1..9 is bound through those characters as well.
+  Ctrl+digit reaches the app only with the kitty protocol, and is bound too.
+- Alt+punctuation loses its Alt on the way in, so no binding uses it.
 - Ctrl+B is tmux's prefix: nothing here needs it.
 - Ctrl+P is print-it; the command palette is F2 (and Alt+X).
 - Ctrl+Shift+letter arrives as Ctrl+letter, so no binding relies on Shift with Ctrl.
@@ -22,6 +24,25 @@ from typing import Literal
 from textual.binding import Binding
 
 Scope = Literal["app", "workspace", "images", "sessions"]
+
+# What Alt+1..9 (ESC 1..9) arrives as: Textual's names of the Option+digit characters.
+ALT_DIGIT: dict[int, str] = dict(
+    enumerate(
+        (
+            "inverted_exclamation_mark",
+            "trade_mark_sign",
+            "pound_sign",
+            "cent_sign",
+            "infinity",
+            "section_sign",
+            "pilcrow_sign",
+            "bullet",
+            "ª",
+        ),
+        start=1,
+    )
+)
+ALT_DIGIT_KEYS = frozenset(ALT_DIGIT.values())
 
 SCOPE_TITLES: dict[Scope, str] = {
     "app": "Everywhere",
@@ -42,6 +63,7 @@ class KeySpec:
     show: bool = False
     priority: bool = False
     note: str = ""
+    short: str = ""  # the footer's label, when the description is too long for it
 
     @property
     def id(self) -> str:
@@ -51,10 +73,18 @@ class KeySpec:
 
 TABLE: tuple[KeySpec, ...] = (
     # everywhere
-    KeySpec("help", "f1", "Help for the focused panel", "app", show=True),
-    KeySpec("command_palette", "f2,alt+x", "Command palette", "app", show=True, priority=True),
+    KeySpec("help", "f1", "Help for the focused panel", "app", show=True, short="Help"),
+    KeySpec(
+        "command_palette",
+        "f2,alt+x",
+        "Command palette",
+        "app",
+        show=True,
+        priority=True,
+        short="Palette",
+    ),
     KeySpec("sessions", "f3", "Sessions panel", "app", show=True),
-    KeySpec("image_detail", "f4", "Image details", "app", show=True),
+    KeySpec("image_detail", "f4", "Image details", "app", show=True, short="Image"),
     KeySpec("reconnect", "f5", "Reconnect the image", "app"),
     KeySpec("start_image", "f8", "Start the local image", "app"),
     KeySpec("stop_image", "f9", "Stop the local image", "app"),
@@ -68,7 +98,7 @@ TABLE: tuple[KeySpec, ...] = (
     *(
         KeySpec(
             f"switch_image({n})",
-            f"alt+{n},ctrl+{n}",
+            f"alt+{n},{ALT_DIGIT[n]},ctrl+{n}",
             f"Switch to image {n}",
             "app",
             priority=True,
@@ -95,8 +125,8 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("history_forward", "alt+down", "Next command from history", "workspace"),
     KeySpec("new_buffer", "alt+n", "New workspace buffer", "workspace"),
     KeySpec("close_buffer", "alt+w", "Close this workspace buffer", "workspace"),
-    KeySpec("next_buffer", "alt+right,alt+period", "Next workspace buffer", "workspace"),
-    KeySpec("previous_buffer", "alt+left,alt+comma", "Previous workspace buffer", "workspace"),
+    KeySpec("next_buffer", "alt+right,ctrl+pagedown", "Next workspace buffer", "workspace"),
+    KeySpec("previous_buffer", "alt+left,ctrl+pageup", "Previous workspace buffer", "workspace"),
     # the images sidebar
     KeySpec("select_image", "enter", "Switch to this image", "images"),
     KeySpec("detail", "i", "Image details", "images"),
@@ -122,7 +152,7 @@ def bindings(scope: Scope) -> list[Binding]:
         Binding(
             spec.keys,
             spec.action,
-            spec.description,
+            spec.short or spec.description,
             show=spec.show,
             priority=spec.priority,
             id=f"{scope}.{spec.id}",
@@ -152,11 +182,18 @@ def keymap(overrides: dict[str, str]) -> tuple[dict[str, str], list[str]]:
 
 def display(keys: str) -> str:
     """Keys as a person reads them: 'ctrl+d,alt+d' -> 'Ctrl+D  Alt+D'."""
-    return "  ".join(_one(key) for key in keys.split(","))
+    return "  ".join(_one(key) for key in keys.split(",") if key not in ALT_DIGIT_KEYS)
 
 
 def _one(key: str) -> str:
-    names = {"escape": "Esc", "delete": "Del", "period": ".", "comma": ",", "pagedown": "PgDn"}
+    names = {
+        "escape": "Esc",
+        "delete": "Del",
+        "period": ".",
+        "comma": ",",
+        "pagedown": "PgDn",
+        "pageup": "PgUp",
+    }
     parts = key.split("+")
     return "+".join(
         names.get(

@@ -54,13 +54,24 @@ class SmalltalkEditor(TextArea):
         self._highlights.clear()
         self._highlights.update(highlights(self.text))
 
+    def check_consume_key(self, key: str, character: str | None = None) -> bool:
+        """Alt+letter carries a character, and Alt+digit arrives as one (see keys.py),
+        but here both are always commands."""
+        if key.startswith("alt+") or key in keys.ALT_DIGIT_KEYS:
+            return False
+        return super().check_consume_key(key, character)
+
     async def _on_key(self, event: events.Key) -> None:
+        """Runs before TextArea's own key handler (Textual calls both, subclass first)."""
         if event.key == "ctrl+i":  # only terminals that tell it from Tab send this
             event.stop()
             event.prevent_default()
             self.post_message(self.Evaluate(self, "inspect"))
             return
-        await super()._on_key(event)
+        if event.key.startswith("alt+") or event.key in keys.ALT_DIGIT_KEYS:
+            # A command key (Alt+D…), never text: TextArea's handler must not insert
+            # its character, and the event goes on up to the bindings.
+            event.prevent_default()
 
     def action_do_it(self) -> None:
         self.post_message(self.Evaluate(self, "do"))

@@ -7,6 +7,7 @@ that share an image_id (a copied file) are both shown, with a warning.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rich.text import Text
@@ -44,6 +45,10 @@ def last_latency(view: Any) -> float | None:
     return None if latency is None else getattr(latency, "last", None)
 
 
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def row_text(view: Any, index: int, *, live: bool = True) -> Text:
     """Two lines: dot, number, name, unsaved mark; then dialect, version, latency, sessions.
 
@@ -57,16 +62,15 @@ def row_text(view: Any, index: int, *, live: bool = True) -> Text:
     text.append(view.name, style="bold")
     if getattr(view, "unsaved", None):
         text.append(" ✎", style="yellow")
-    text.append("\n    ")
-    dialect = " ".join(p for p in (view.dialect, view.version) if p) or "—"
-    text.append(dialect, style="dim")
     details = [status]
     if live and status in ("connected", "degraded"):
         details.append(latency_text(last_latency(view)))
     sessions = getattr(view, "image_sessions", None)
     if sessions is not None:
         details.append(f"{sessions} sess")
-    text.append("  " + " · ".join(details), style="dim")
+    text.append("\n    " + " · ".join(details), style="dim")
+    dialect = " ".join(p for p in (view.dialect, view.version) if p) or "—"
+    text.append("\n    " + _clip(dialect, 26), style="dim italic")
     duplicates = tuple(getattr(view, "duplicates", ()) or ())
     if duplicates:
         text.append(f"\n    ⚠ same image as {', '.join(duplicates)}", style="bold yellow")
@@ -75,11 +79,12 @@ def row_text(view: Any, index: int, *, live: bool = True) -> Text:
 
 class ImageRow(ListItem):
     def __init__(self, name: str) -> None:
-        super().__init__(Static(""))
+        self.label = Static("")
+        super().__init__(self.label)
         self.image_name = name
 
     def show(self, view: Any, index: int, live: bool) -> None:
-        self.query_one(Static).update(row_text(view, index, live=live))
+        self.label.update(row_text(view, index, live=live))
 
 
 class ImagesSidebar(Vertical):
@@ -103,6 +108,7 @@ class ImagesSidebar(Vertical):
         self.live = live
         self._names: list[str] = []
         self.current: str | None = None
+        self._lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield Static("IMAGES", id="title")
@@ -111,6 +117,10 @@ class ImagesSidebar(Vertical):
 
     async def show(self, views: list[Any]) -> None:
         """Bring the rows in line with these views (sorted by name), keeping the cursor."""
+        async with self._lock:
+            await self._show(views)
+
+    async def _show(self, views: list[Any]) -> None:
         listing = self.query_one(ListView)
         names = [v.name for v in views]
         if names != self._names:
@@ -126,6 +136,9 @@ class ImagesSidebar(Vertical):
             row.show(view, index, self.live)
             row.set_class(view.name == self.current, "current")
         self.query_one("#empty").display = not names
+
+    def knows(self, name: str) -> bool:
+        return name in self._names
 
     def update_one(self, view: Any) -> None:
         """Refresh one row in place (an ImageChanged event)."""

@@ -8,6 +8,7 @@ interrupts, lists the history and saves.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -15,6 +16,7 @@ from typing import Protocol
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Static, TabbedContent, TabPane
 from textual.widgets.text_area import Selection as TextSelection
 
@@ -83,18 +85,30 @@ class Workspace(Vertical):
         self._buffers = 0
         self._history_index: int | None = None
         self._ready = False
+        self._timer: Timer | None = None
+        self._waiting = Static("", id="waiting")
+        self._tabs = TabbedContent(id="buffers")
+        self._running_line = Static("", id="running")
+        self._outcome = Static("", id="outcome")
+        self._composed = asyncio.Event()
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="waiting")
-        yield TabbedContent(id="buffers")
-        yield Static("", id="running")
-        yield Static("", id="outcome")
+        yield self._waiting
+        yield self._tabs
+        yield self._running_line
+        yield self._outcome
+
+    def on_mount(self) -> None:
+        # TabbedContent mounts its own parts a little later: wait one refresh before
+        # adding panes.
+        self.call_after_refresh(self._composed.set)
 
     # -- state ---------------------------------------------------------------------
 
     async def load(self, buffers: list[BufferState]) -> None:
         """Show these buffers (a fresh session gets one empty buffer), cursor in the first."""
-        tabs = self.query_one("#buffers", TabbedContent)
+        await self._composed.wait()
+        tabs = self._tabs
         await tabs.clear_panes()
         self._buffers = 0
         for buffer in buffers or [BufferState(FIRST_BUFFER, "", 0, 0)]:
@@ -120,13 +134,13 @@ class Workspace(Vertical):
 
     def waiting(self, text: str | None) -> None:
         """A line above the editor, e.g. while the session is being opened."""
-        line = self.query_one("#waiting", Static)
+        line = self._waiting
         line.update(text or "")
         line.set_class(bool(text), "shown")
 
     @property
     def editor(self) -> SmalltalkEditor | None:
-        pane = self.query_one("#buffers", TabbedContent).active_pane
+        pane = self._tabs.active_pane
         return None if pane is None else pane.query_one(SmalltalkEditor)
 
     def focus_editor(self) -> None:
@@ -137,7 +151,7 @@ class Workspace(Vertical):
         self._buffers += 1
         editor = SmalltalkEditor(buffer.text, buffer=buffer.name)
         pane = TabPane(buffer.name, editor, id=f"buffer-{self._buffers}")
-        await self.query_one("#buffers", TabbedContent).add_pane(pane)
+        await self._tabs.add_pane(pane)
         doc = editor.document
         size = len(buffer.text)
         editor.selection = TextSelection(
@@ -174,11 +188,11 @@ class Workspace(Vertical):
 
     async def _evaluate(self, editor, code: str, mode: str, start, end) -> None:  # type: ignore[no-untyped-def]
         self._show_outcome(None)
-        self._running(editor, True, code)
+        self._set_running(editor, True, code)
         try:
             shown = await self.host.evaluate(code, mode)
         finally:
-            self._running(editor, False, code)
+            self._set_running(editor, False, code)
         if shown.error is not None:
             self._show_outcome(shown.error)
             if shown.position is not None:
@@ -195,15 +209,15 @@ class Workspace(Vertical):
             self.host.inspect(shown)
         self._history_index = None
 
-    def _running(self, editor: SmalltalkEditor, running: bool, code: str) -> None:
+    def _set_running(self, editor: SmalltalkEditor, running: bool, code: str) -> None:
         editor.running = running
         self.started_at = time.monotonic() if running else None
-        line = self.query_one("#running", Static)
+        line = self._running_line
         line.set_class(running, "shown")
         if running:
             self._tick()
             self._timer = self.set_interval(0.1, self._tick)
-        elif getattr(self, "_timer", None) is not None:
+        elif self._timer is not None:
             self._timer.stop()
             self._timer = None
         self.post_message(self.Evaluating(self, self.started_at, code))
@@ -213,12 +227,10 @@ class Workspace(Vertical):
             return
         elapsed = time.monotonic() - self.started_at
         frame = SPINNER[int(elapsed * 10) % len(SPINNER)]
-        self.query_one("#running", Static).update(
-            f"{frame} evaluating  {elapsed:.1f} s   Esc or Ctrl+C interrupts"
-        )
+        self._running_line.update(f"{frame} evaluating  {elapsed:.1f} s   Esc or Ctrl+C interrupts")
 
     def _show_outcome(self, text: str | None, info: bool = False) -> None:
-        panel = self.query_one("#outcome", Static)
+        panel = self._outcome
         panel.update(text or "")
         panel.set_class(bool(text), "shown")
         panel.set_class(info, "info")
@@ -263,12 +275,12 @@ class Workspace(Vertical):
             name = f"Workspace {number}"
             number += 1
         editor = await self._add_buffer(BufferState(name, text, 0, 0))
-        self.query_one("#buffers", TabbedContent).active = f"buffer-{self._buffers}"
+        self._tabs.active = f"buffer-{self._buffers}"
         editor.focus()
         self.host.changed()
 
     async def close_buffer(self) -> None:
-        tabs = self.query_one("#buffers", TabbedContent)
+        tabs = self._tabs
         if len(self._pane_ids()) <= 1:
             if self.editor is not None:
                 self.editor.clear()
@@ -279,7 +291,7 @@ class Workspace(Vertical):
         self.host.changed()
 
     def cycle_buffer(self, step: int) -> None:
-        tabs = self.query_one("#buffers", TabbedContent)
+        tabs = self._tabs
         ids = self._pane_ids()
         if tabs.active in ids:
             tabs.active = ids[(ids.index(tabs.active) + step) % len(ids)]
