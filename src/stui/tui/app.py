@@ -68,6 +68,7 @@ class StuiApp(App[None]):
     CSS = beside(__file__)
     BINDINGS: ClassVar = keys.bindings("app")
     COMMAND_PALETTE_BINDING = "f2"
+    AUTO_FOCUS = None  # the focus goes to the selected image's workspace, once it exists
     COMMANDS: ClassVar = {StuiCommands}
 
     def __init__(
@@ -83,6 +84,7 @@ class StuiApp(App[None]):
         self._own_workbench = workbench is None
         self.live = live
         self.contexts: dict[str, ImageContext] = {}
+        self.notices: list[str] = []  # the workbench's notices, as shown, oldest first
         self.current: str | None = None
         self.keymap_, self._key_warnings = keys.keymap(self.config.keys)
         self._unsubscribe: Callable[[], None] | None = None
@@ -119,7 +121,7 @@ class StuiApp(App[None]):
             self.sidebar.focus_list()
 
     async def on_unmount(self) -> None:
-        self.flush_all()
+        # The workspaces are gone by now: they were saved as they changed, and on quit.
         if self._unsubscribe is not None:
             self._unsubscribe()
         if self._own_workbench:
@@ -142,6 +144,7 @@ class StuiApp(App[None]):
                 if isinstance(self.screen, SessionsScreen):
                     self.screen.refresh_rows()
             case Notice(text=text, level=level):
+                self.notices.append(text)
                 self.notify(text, severity=level, timeout=6)
             case ImagePushed():
                 pass  # the Transcript panel comes with the tool panels

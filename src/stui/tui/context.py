@@ -8,6 +8,7 @@ second while it changes.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,7 @@ class ImageContext:
         self.workspace = Workspace(self, image=name, id=f"ws-{abs(hash(name))}")
         self._save_timer: object | None = None
         self._loaded = False
+        self._lock = asyncio.Lock()
         self.on_session: Callable[[ImageContext], None] | None = None
 
     # -- opening -------------------------------------------------------------------
@@ -46,6 +48,10 @@ class ImageContext:
     async def load_stored(self) -> None:
         """Show the stored workspace of the image's latest open session, if there is
         one, without waiting on the image."""
+        async with self._lock:
+            await self._load_stored()
+
+    async def _load_stored(self) -> None:
         if self._loaded:
             return
         view = self.wb.image(self.name)
@@ -62,26 +68,26 @@ class ImageContext:
 
     async def open(self) -> SessionHandle | None:
         """A live handle on the session; None (and a line in the workspace) if the image
-        is not up. The first open shows the stored workspace."""
-        if self.handle is not None:
-            return self.handle
-        try:
-            handle = await self.wb.open_session(self.name, self.session_id)
-        except (StuiError, TimeoutError, OSError) as e:
-            if not self._loaded:
-                await self.load_stored()
-            self.workspace.waiting(f"{self.name}: {e}")
-            return None
-        first = not self._loaded
-        if self.session_id != handle.session_id:
+        is not up. Whatever was typed meanwhile is kept and saved into the session."""
+        async with self._lock:
+            if self.handle is not None:
+                return self.handle
+            await self._load_stored()
+            try:
+                handle = await self.wb.open_session(self.name, self.session_id)
+            except (StuiError, TimeoutError, OSError) as e:
+                self.workspace.waiting(f"{self.name}: {e}")
+                return None
+            known = self.session_id
             self.session_id = handle.session_id
-            first = True
-        self.handle = handle
-        if first:
             state = self.wb.sessions.get_session(handle.session_id).state
-            await self.workspace.load(buffers_of(state))
-            self._loaded = True
-        self.workspace.waiting(None)
+            pristine = not any(b.text for b in self.workspace.snapshot())
+            if known != handle.session_id and (known is not None or pristine):
+                await self.workspace.load(buffers_of(state))
+            self.handle = handle
+            self.workspace.waiting(None)
+            if known is None and not pristine:
+                self.flush()  # what was typed before the session was known
         if handle.restarted is not None:
             self.app.notify(handle.restarted.describe(), severity="warning", timeout=10)
         if self.on_session is not None:
@@ -95,12 +101,12 @@ class ImageContext:
     async def switch_session(self, session_id: str) -> None:
         """Open another session of this image (restore from the sessions panel)."""
         self.flush()
-        self.handle = None
-        self.session_id = session_id
-        self._loaded = False
-        state = self.wb.sessions.get_session(session_id).state
-        await self.workspace.load(buffers_of(state))
-        self._loaded = True
+        async with self._lock:
+            self.handle = None
+            self.session_id = session_id
+            state = self.wb.sessions.get_session(session_id).state
+            await self.workspace.load(buffers_of(state))
+            self._loaded = True
         await self.open()
 
     # -- the workspace's host ------------------------------------------------------
@@ -110,7 +116,8 @@ class ImageContext:
         if handle is None:
             view = self.wb.image(self.name)
             return Shown(error=f"{self.name} is {view.status}: cannot evaluate now")
-        outcome = await tools.evaluate(handle, code, mode)
+        # Inspect it evaluates as print it until the inspector exists (tool panels).
+        outcome = await tools.evaluate(handle, code, "print" if mode == "inspect" else mode)
         if isinstance(outcome, Lost):
             self.handle = None
         return shown(outcome)
@@ -138,8 +145,8 @@ class ImageContext:
 
     def flush(self) -> None:
         """Write the workspace into the session's stored state (history stays as is)."""
-        if self.session_id is None or not self.workspace.ready:
-            return
+        if self.session_id is None or not self.workspace.ready or not self.workspace.is_attached:
+            return  # never save a workspace that is being torn down: it looks empty
         buffers = self.workspace.snapshot()
         try:
             stored = self.wb.sessions.get_session(self.session_id)

@@ -108,6 +108,8 @@ class Workspace(Vertical):
     async def load(self, buffers: list[BufferState]) -> None:
         """Show these buffers (a fresh session gets one empty buffer), cursor in the first."""
         await self._composed.wait()
+        self._ready = False
+        refocus = self.editor is not None and self.editor.has_focus
         tabs = self._tabs
         await tabs.clear_panes()
         self._buffers = 0
@@ -117,6 +119,9 @@ class Workspace(Vertical):
         tabs.active = first
         self._ready = True
         self.waiting(None)
+        shown = getattr(self.parent, "current", None) == self.id
+        if refocus or (shown and self.app.focused is None):
+            self.focus_editor()
 
     def snapshot(self) -> list[BufferState]:
         """The buffers in tab order, with their selections as offsets."""
@@ -140,8 +145,12 @@ class Workspace(Vertical):
 
     @property
     def editor(self) -> SmalltalkEditor | None:
-        pane = self._tabs.active_pane
-        return None if pane is None else pane.query_one(SmalltalkEditor)
+        active = self._tabs.active
+        for editor in self.query(SmalltalkEditor):
+            pane = editor.parent
+            if pane is not None and pane.id == active:
+                return editor
+        return None
 
     def focus_editor(self) -> None:
         if self.editor is not None:
