@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
+from tests.tui.conftest import SIZE, idle, quick_config, ready, until
 from textual.widgets.text_area import Selection
 
 from stui.tui.app import StuiApp
 from stui.tui.screens.dialogs import TextScreen
-from tests.tui.conftest import SIZE, idle, quick_config, ready, until
 
 
 async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -149,7 +149,7 @@ async def test_workspaces_text_and_selection_survive_a_restart_of_the_app(start_
     start_images(1)
     app = StuiApp(quick_config())
     async with app.run_test(size=SIZE) as pilot:
-        ed = await ready(app)
+        await ready(app)
         await pilot.press(*"abc")
         await pilot.press("enter", *"12345", "shift+left", "shift+left")
         await pilot.press("alt+n")  # a second buffer
