@@ -82,7 +82,7 @@ class ImageContext:
             self.session_id = handle.session_id
             state = self.wb.sessions.get_session(handle.session_id).state
             pristine = not any(b.text for b in self.workspace.snapshot())
-            if known != handle.session_id and (known is not None or pristine):
+            if known != handle.session_id and (known is not None or (pristine and state.buffers)):
                 await self.workspace.load(buffers_of(state))
             self.handle = handle
             self.workspace.waiting(None)

@@ -106,21 +106,30 @@ class Workspace(Vertical):
     # -- state ---------------------------------------------------------------------
 
     async def load(self, buffers: list[BufferState]) -> None:
-        """Show these buffers (a fresh session gets one empty buffer), cursor in the first."""
+        """Show these buffers (a fresh session gets one empty buffer), cursor in the first.
+
+        The tabs are rebuilt whole, with their panes given at construction: adding panes
+        to a TabbedContent that is still mounting its own parts is not safe.
+        """
         await self._composed.wait()
         self._ready = False
         refocus = self.editor is not None and self.editor.has_focus
-        tabs = self._tabs
-        await tabs.clear_panes()
-        self._buffers = 0
+        panes = []
         for buffer in buffers or [BufferState(FIRST_BUFFER, "", 0, 0)]:
-            await self._add_buffer(buffer)
-        first = self._pane_ids()[0]
-        tabs.active = first
+            self._buffers += 1
+            panes.append(TabPane(buffer.name, _editor_for(buffer), id=f"buffer-{self._buffers}"))
+        await self._tabs.remove()
+        self._tabs = TabbedContent(id="buffers", initial=panes[0].id or "")
+        for pane in panes:
+            self._tabs.compose_add_child(pane)  # as `with TabbedContent(): yield pane` does
+        await self.mount(self._tabs, before=self._running_line)
         self._ready = True
         self.waiting(None)
+        self.call_after_refresh(self._refocus, refocus)
+
+    def _refocus(self, had_focus: bool) -> None:
         shown = getattr(self.parent, "current", None) == self.id
-        if refocus or (shown and self.app.focused is None):
+        if shown and (had_focus or self.app.focused is None):
             self.focus_editor()
 
     def snapshot(self) -> list[BufferState]:
@@ -158,15 +167,8 @@ class Workspace(Vertical):
 
     async def _add_buffer(self, buffer: BufferState) -> SmalltalkEditor:
         self._buffers += 1
-        editor = SmalltalkEditor(buffer.text, buffer=buffer.name)
-        pane = TabPane(buffer.name, editor, id=f"buffer-{self._buffers}")
-        await self._tabs.add_pane(pane)
-        doc = editor.document
-        size = len(buffer.text)
-        editor.selection = TextSelection(
-            doc.get_location_from_index(min(buffer.start, size)),
-            doc.get_location_from_index(min(buffer.end, size)),
-        )
+        editor = _editor_for(buffer)
+        await self._tabs.add_pane(TabPane(buffer.name, editor, id=f"buffer-{self._buffers}"))
         return editor
 
     def _pane_ids(self) -> list[str]:
@@ -305,6 +307,18 @@ class Workspace(Vertical):
         if tabs.active in ids:
             tabs.active = ids[(ids.index(tabs.active) + step) % len(ids)]
         self.focus_editor()
+
+
+def _editor_for(buffer: BufferState) -> SmalltalkEditor:
+    """An editor holding the buffer, its selection restored."""
+    editor = SmalltalkEditor(buffer.text, buffer=buffer.name)
+    doc = editor.document
+    size = len(buffer.text)
+    editor.selection = TextSelection(
+        doc.get_location_from_index(min(buffer.start, size)),
+        doc.get_location_from_index(min(buffer.end, size)),
+    )
+    return editor
 
 
 def _target(editor: SmalltalkEditor):  # type: ignore[no-untyped-def]
