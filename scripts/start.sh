@@ -1,23 +1,40 @@
 #!/usr/bin/env bash
-# Sets everything up, prepares the Squeak template, creates and starts the local demo
-# images (demo-1, demo-2) unless they run already, and shows how to use them.
-# Idempotent: a second run finds everything in place and only reports.
+# The main command: sets everything up, prepares the Squeak template, creates and starts
+# the local demo images (demo-1, demo-2, demo-3) unless they exist or run already, then
+# opens the app on them. Idempotent: a second run finds everything in place.
+# STUI_NO_APP=1 stops before opening the app (for scripts and CI).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 bash scripts/setup.sh
 STUI=.venv/bin/stui
+PY=.venv/bin/python
+DEMOS=(demo-1 demo-2 demo-3)
 $STUI image prepare >/dev/null
-for name in demo-1 demo-2; do
-  $STUI image list --json | grep -q "\"name\": \"$name\"" || $STUI image create "$name"
-  $STUI image list --json | grep -q "\"name\": \"$name\".*\"running\": true" || $STUI image start "$name"
+
+# One JSON object per line; answers the names that are created, or running, one a line.
+names() {
+  $STUI image list --json | $PY -c '
+import json, sys
+want = sys.argv[1]
+for line in sys.stdin:
+    if line.strip():
+        row = json.loads(line)
+        if want == "created" or row.get("running"):
+            print(row["name"])
+' "$1"
+}
+
+created=$(names created)
+for name in "${DEMOS[@]}"; do
+  grep -qxF "$name" <<<"$created" || $STUI image create "$name" >/dev/null
+done
+running=$(names running)
+for name in "${DEMOS[@]}"; do
+  grep -qxF "$name" <<<"$running" || $STUI image start "$name" >/dev/null
 done
 $STUI image list
-cat <<'USAGE'
-
-The demo images are running. Try:
-  .venv/bin/stui eval --image demo-1 "3 + 4"
-  .venv/bin/stui ping demo-1
-  .venv/bin/stui images
-  .venv/bin/stui image stop demo-1
-USAGE
+if [ "${STUI_NO_APP:-}" = 1 ]; then
+  exit 0
+fi
+exec "$STUI"

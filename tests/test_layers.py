@@ -26,13 +26,7 @@ class ContractNotChecked(AssertionError):
     """lint-imports could not check the contract (a module it names is missing, bad config)."""
 
 
-NOT_KEPT_YET: dict[str, pytest.MarkDecorator] = {
-    "tui-not-transport-launcher": pytest.mark.xfail(
-        raises=ContractNotChecked,
-        strict=True,
-        reason="the TUI package does not exist yet",
-    ),
-}
+NOT_KEPT_YET: dict[str, pytest.MarkDecorator] = {}
 
 
 def contract_ids() -> list[str]:

@@ -64,13 +64,18 @@ class StuiGroup(click.Group):
         sys.exit(0)
 
 
-@click.group(cls=StuiGroup, epilog=EXIT_CODES_HELP)
+@click.group(cls=StuiGroup, epilog=EXIT_CODES_HELP, invoke_without_command=True)
 @click.version_option(package_name="stui")
-def cli() -> None:
-    """STUI: a terminal IDE for live Smalltalk images.
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """STUI: a terminal IDE for live Smalltalk images. With no command, opens the app.
 
     STUI_HOME, when set, holds all of STUI's files (data, config, cache, runtime).
     """
+    if ctx.invoked_subcommand is None:
+        from stui.tui.app import StuiApp  # the app loads Textual: only when it is wanted
+
+        StuiApp().run()
 
 
 cli.add_command(image_commands.image)

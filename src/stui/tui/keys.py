@@ -1,0 +1,213 @@
+"""Every key binding of the app in one table: the footer, F1 help and the palette read it.
+
+Keys are chosen to arrive intact in a plain xterm and inside tmux:
+
+- Ctrl+I is Tab in most terminals, so inspect-it is Alt+I; Ctrl+I still works where the
+  terminal tells it from Tab (the kitty keyboard protocol), handled by the editor itself.
+- Alt+digit arrives as ESC+digit, which Textual reads as the character macOS types for
+  Option+digit (ESC 1 is "¡"); so Alt+1..9 is bound through those characters as well.
+  Ctrl+digit reaches the app only with the kitty protocol, and is bound too.
+- Alt+punctuation loses its Alt on the way in, so no binding uses it.
+- Ctrl+B is tmux's prefix: nothing here needs it.
+- Ctrl+P is print-it; the command palette is F2 (and Alt+X).
+- Ctrl+Shift+letter arrives as Ctrl+letter, so no binding relies on Shift with Ctrl.
+
+The first key of each entry is the one the footer shows, so it is always one that arrives.
+Config `[keys]` overrides replace an entry's keys by its action name (Textual's keymap).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from textual.binding import Binding
+
+Scope = Literal["app", "workspace", "images", "sessions"]
+
+# What Alt+1..9 (ESC 1..9) arrives as: Textual's names of the Option+digit characters.
+ALT_DIGIT: dict[int, str] = dict(
+    enumerate(
+        (
+            "inverted_exclamation_mark",
+            "trade_mark_sign",
+            "pound_sign",
+            "cent_sign",
+            "infinity",
+            "section_sign",
+            "pilcrow_sign",
+            "bullet",
+            "ª",
+        ),
+        start=1,
+    )
+)
+ALT_DIGIT_KEYS = frozenset(ALT_DIGIT.values())
+
+SCOPE_TITLES: dict[Scope, str] = {
+    "app": "Everywhere",
+    "workspace": "Workspace",
+    "images": "Images sidebar",
+    "sessions": "Sessions panel",
+}
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One action: its keys (comma-separated, shown first-first), what it does, where."""
+
+    action: str
+    keys: str
+    description: str
+    scope: Scope
+    show: bool = False
+    priority: bool = False
+    note: str = ""
+    short: str = ""  # the footer's label, when the description is too long for it
+
+    @property
+    def id(self) -> str:
+        """The binding id that config `[keys]` overrides name."""
+        return self.action.replace("(", "_").replace(")", "")
+
+
+TABLE: tuple[KeySpec, ...] = (
+    # everywhere
+    KeySpec("help", "f1", "Help for the focused panel", "app", show=True, short="Help"),
+    KeySpec(
+        "command_palette",
+        "f2,alt+x",
+        "Command palette",
+        "app",
+        show=True,
+        priority=True,
+        short="Palette",
+    ),
+    KeySpec("sessions", "f3", "Sessions panel", "app", show=True),
+    KeySpec("image_detail", "f4", "Image details", "app", show=True, short="Image"),
+    KeySpec("reconnect", "f5", "Reconnect the image", "app"),
+    KeySpec("start_image", "f8", "Start the local image", "app"),
+    KeySpec("stop_image", "f9", "Stop the local image", "app"),
+    KeySpec("create_image", "alt+c", "Create a local image", "app"),
+    KeySpec("add_image", "alt+a", "Add a remote image (address and token)", "app"),
+    KeySpec("remove_image", "alt+r", "Remove the image from the list", "app"),
+    KeySpec("focus_images", "alt+g", "Go to the images sidebar", "app"),
+    KeySpec("focus_workspace", "alt+e", "Go to the workspace", "app"),
+    KeySpec("toggle_theme", "alt+t", "Light or dark theme", "app"),
+    KeySpec("quit", "ctrl+q,f10", "Quit", "app", show=True, priority=True),
+    *(
+        KeySpec(
+            f"switch_image({n})",
+            f"alt+{n},{ALT_DIGIT[n]},ctrl+{n}",
+            f"Switch to image {n}",
+            "app",
+            priority=True,
+            note="Ctrl+digit only where the terminal sends it",
+        )
+        for n in range(1, 10)
+    ),
+    # the workspace editor
+    KeySpec("do_it", "ctrl+d,alt+d", "Do it", "workspace", show=True),
+    KeySpec("print_it", "ctrl+p,alt+p", "Print it", "workspace", show=True),
+    KeySpec(
+        "inspect_it",
+        "alt+i",
+        "Inspect it",
+        "workspace",
+        show=True,
+        note="also Ctrl+I where the terminal tells it from Tab",
+    ),
+    KeySpec("interrupt", "escape", "Interrupt the running evaluation", "workspace"),
+    KeySpec(
+        "copy_or_interrupt", "ctrl+c", "Interrupt the running evaluation, else copy", "workspace"
+    ),
+    KeySpec("history_back", "alt+up", "Previous command from history", "workspace"),
+    KeySpec("history_forward", "alt+down", "Next command from history", "workspace"),
+    KeySpec("new_buffer", "alt+n", "New workspace buffer", "workspace"),
+    KeySpec("close_buffer", "alt+w", "Close this workspace buffer", "workspace"),
+    KeySpec("next_buffer", "alt+right,ctrl+pagedown", "Next workspace buffer", "workspace"),
+    KeySpec("previous_buffer", "alt+left,ctrl+pageup", "Previous workspace buffer", "workspace"),
+    # the images sidebar
+    KeySpec("select_image", "enter", "Switch to this image", "images"),
+    KeySpec("detail", "i", "Image details", "images"),
+    # the sessions panel
+    KeySpec("restore", "enter", "Restore: open its workspaces", "sessions", show=True),
+    KeySpec("rename", "r", "Rename (label)", "sessions", show=True),
+    KeySpec("close_session", "c", "Close", "sessions", show=True),
+    KeySpec("delete_session", "delete,d", "Delete (close and clean up)", "sessions", show=True),
+    KeySpec("cleanup_image", "o", "Clean up this image's orphaned sessions", "sessions", show=True),
+    KeySpec("cleanup_age", "a", "Clean up orphaned sessions by age", "sessions", show=True),
+    KeySpec("clone", "k", "Clone the workspace to another image", "sessions", show=True),
+    KeySpec("cleanup_history", "h", "Cleanup history", "sessions", show=True),
+    KeySpec("refresh", "f5", "Refresh", "sessions"),
+    KeySpec("back", "escape,f3", "Back to the workspace", "sessions", show=True),
+)
+
+ACTIONS: dict[str, KeySpec] = {spec.id: spec for spec in TABLE}
+
+
+def bindings(scope: Scope) -> list[Binding]:
+    """The Textual bindings of one scope, each with its id so the keymap can change it."""
+    return [
+        Binding(
+            spec.keys,
+            spec.action,
+            spec.short or spec.description,
+            show=spec.show,
+            priority=spec.priority,
+            id=f"{scope}.{spec.id}",
+        )
+        for spec in TABLE
+        if spec.scope == scope
+    ]
+
+
+def keymap(overrides: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Config overrides as Textual's keymap (binding id -> keys), and what was ignored.
+
+    An override names an action, optionally with its scope: `print_it` or
+    `workspace.print_it`.
+    """
+    result: dict[str, str] = {}
+    warnings: list[str] = []
+    for name, keys in overrides.items():
+        matches = [s for s in TABLE if s.id == name or f"{s.scope}.{s.id}" == name]
+        if not matches:
+            warnings.append(f"keys.{name}: no such action; see F1 for the names")
+            continue
+        for spec in matches:
+            result[f"{spec.scope}.{spec.id}"] = keys
+    return result, warnings
+
+
+def display(keys: str) -> str:
+    """Keys as a person reads them: 'ctrl+d,alt+d' -> 'Ctrl+D  Alt+D'."""
+    return "  ".join(_one(key) for key in keys.split(",") if key not in ALT_DIGIT_KEYS)
+
+
+def _one(key: str) -> str:
+    names = {
+        "escape": "Esc",
+        "delete": "Del",
+        "period": ".",
+        "comma": ",",
+        "pagedown": "PgDn",
+        "pageup": "PgUp",
+    }
+    parts = key.split("+")
+    return "+".join(
+        names.get(
+            p, p.upper() if len(p) == 1 or (p[0] == "f" and p[1:].isdigit()) else p.capitalize()
+        )
+        for p in parts
+    )
+
+
+def for_scope(scope: Scope, keymap_: dict[str, str] | None = None) -> list[tuple[str, KeySpec]]:
+    """(keys as shown, spec) for F1 help, with overrides applied."""
+    keymap_ = keymap_ or {}
+    return [
+        (display(keymap_.get(f"{spec.scope}.{spec.id}", spec.keys)), spec)
+        for spec in TABLE
+        if spec.scope == scope
+    ]

@@ -1,0 +1,64 @@
+"""The command palette: every action of the key table, and one entry per image.
+
+Workspace actions run on the current image's editor; image actions on the current image.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from stui.tui import keys
+
+if TYPE_CHECKING:
+    from stui.tui.app import StuiApp
+
+SKIPPED = {"command_palette", "help", "interrupt", "copy_or_interrupt"}
+
+
+class StuiCommands(Provider):
+    @property
+    def stui(self) -> StuiApp:
+        return self.app  # type: ignore[return-value]
+
+    def _commands(self) -> list[tuple[str, str, object]]:
+        """(title, help, callback) for every command the palette offers."""
+        app = self.stui
+        commands: list[tuple[str, str, object]] = []
+        for view in app.wb.images():
+            commands.append(
+                (
+                    f"Switch to image {view.name}",
+                    f"{view.status}",
+                    partial(app.switch_to, view.name),
+                )
+            )
+        for spec in keys.TABLE:
+            if spec.id in SKIPPED or spec.action.startswith("switch_image"):
+                continue
+            shown = keys.display(app.keymap_.get(f"{spec.scope}.{spec.id}", spec.keys))
+            title = spec.description
+            if spec.scope == "workspace":
+                commands.append(
+                    (f"Workspace: {title}", shown, partial(app.run_in_editor, spec.action))
+                )
+            elif spec.scope == "app":
+                commands.append((title, shown, partial(app.run_action, spec.action)))
+            elif spec.scope == "sessions":
+                commands.append(
+                    (f"Sessions: {title}", shown, partial(app.run_in_sessions, spec.action))
+                )
+        return commands
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)  # type: ignore[arg-type]
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)  # type: ignore[arg-type]

@@ -1,0 +1,165 @@
+"""The workspace against a real image: do it, print it, inspect it, errors, history,
+interrupt, and the workspace coming back after a restart of the app."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.tui.conftest import SIZE, idle, quick_config, ready, until
+from textual.widgets.text_area import Selection
+
+from stui.tui.app import StuiApp
+from stui.tui.screens.dialogs import TextScreen
+
+
+async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    for ch in text:
+        await pilot.press(ch if ch != "\n" else "enter")
+
+
+async def test_print_it_inserts_the_result_selected_so_backspace_removes_it(start_images) -> None:
+    start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        ed = await ready(app)
+        ed.text = "3 + 4"
+        ed.move_cursor((0, 5))
+        await pilot.press("ctrl+p")
+        await idle(app)
+        assert ed.text == "3 + 4 7"
+        assert ed.selected_text == " 7"
+        await pilot.press("backspace")
+        assert ed.text == "3 + 4"
+
+
+async def test_do_it_binds_a_variable_that_print_it_then_reads(start_images) -> None:
+    start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        ed = await ready(app)
+        ed.text = "x := 42.\nx"
+        ed.move_cursor((0, 2))
+        await pilot.press("alt+d")  # the key that arrives in every terminal
+        await idle(app)
+        assert ed.text == "x := 42.\nx"  # do it inserts nothing
+        ed.move_cursor((1, 1))
+        await pilot.press("alt+p")
+        await idle(app)
+        assert ed.text == "x := 42.\nx 42"
+
+
+async def test_a_selection_is_evaluated_rather_than_the_line(start_images) -> None:
+    start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        ed = await ready(app)
+        ed.text = "10 factorial printString size"
+        ed.selection = Selection((0, 0), (0, 12))
+        await pilot.press("ctrl+p")
+        await idle(app)
+        assert ed.text == "10 factorial 3628800 printString size"
+
+
+async def test_a_runtime_error_shows_inline_with_its_stack(start_images) -> None:
+    start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        ed = await ready(app)
+        ed.text = "nil foo"
+        await pilot.press("ctrl+p")
+        await idle(app)
+        outcome = str(app.contexts[app.current].workspace._outcome.content)
+        assert "runtime error" in outcome and "doesNotUnderstand" in outcome
+        assert "DoIt" in outcome  # a stack frame
+        assert ed.text == "nil foo"
+
+
+async def test_a_syntax_error_puts_the_cursor_at_its_position(start_images) -> None:
+    start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        ed = await ready(app)
+        ed.text = "1 + 1.\n3 printString: "
+        ed.move_cursor((1, 3))
+        await pilot.press("ctrl+p")
+        await idle(app)
+        outcome = str(app.contexts[app.current].workspace._outcome.content)
+        assert outcome.startswith("syntax error")
+        row, column = ed.cursor_location
+        assert row == 1 and column > 0  # inside the evaluated line, where the parser stopped
+
+
+async def test_inspect_it_shows_the_value_and_its_class(start_images) -> None:
+    start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        ed = await ready(app)
+        ed.text = "3 @ 4"
+        await pilot.press("alt+i")
+        await until(lambda: isinstance(app.screen, TextScreen), what="inspect view")
+        assert "Point" in app.screen.title_text
+        assert "3@4" in str(app.screen.body)
+        await pilot.press("escape")
+        await until(lambda: not isinstance(app.screen, TextScreen))
+
+
+async def test_history_brings_back_earlier_commands(start_images) -> None:
+    start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        ed = await ready(app)
+        for code in ("1 + 1", "2 + 2"):
+            ed.text = code
+            ed.move_cursor((0, len(code)))
+            await pilot.press("ctrl+d")
+            await idle(app)
+        ed.text = ""
+        await pilot.press("alt+up")
+        assert ed.text == "2 + 2"
+        await pilot.press("alt+up")
+        assert ed.text == "1 + 1"
+        await pilot.press("alt+down")
+        assert ed.text == "2 + 2"
+
+
+async def test_escape_interrupts_a_running_evaluation(start_images) -> None:
+    start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        ed = await ready(app)
+        workspace = app.contexts[app.current].workspace
+        ed.text = "[true] whileTrue"
+        await pilot.press("ctrl+d")
+        await until(lambda: workspace.started_at is not None, what="evaluation start")
+        await asyncio.sleep(0.3)
+        assert "evaluating" in str(workspace._running_line.content)
+        assert app.status_bar.evaluating is not None
+        await pilot.press("escape")
+        await idle(app)
+        assert "interrupted" in str(workspace._outcome.content)
+        # the image is still there for the next evaluation
+        ed.text = "6 * 7"
+        ed.move_cursor((0, 5))
+        await pilot.press("ctrl+p")
+        await idle(app)
+        assert ed.text == "6 * 7 42"
+
+
+async def test_workspaces_text_and_selection_survive_a_restart_of_the_app(start_images) -> None:
+    start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        await pilot.press(*"abc")
+        await pilot.press("enter", *"12345", "shift+left", "shift+left")
+        await pilot.press("alt+n")  # a second buffer
+        await pilot.press(*"second")
+        await asyncio.sleep(1.0)  # saved as it changes: at most a second is lost
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        workspace = app.contexts[app.current].workspace
+        buffers = {b.name: b for b in workspace.snapshot()}
+        assert buffers["Workspace 1"].text == "abc\n12345"
+        assert (buffers["Workspace 1"].start, buffers["Workspace 1"].end) == (9, 7)
+        assert buffers["Workspace 2"].text == "second"
