@@ -191,3 +191,19 @@ def test_bad_input_is_one_line(start_images) -> None:
     usage = subprocess.run([STUI, "ping", "--json", "--count", "0"], capture_output=True)
     assert usage.returncode == 2 and json.loads(usage.stdout)["error"] == "usage"
     assert a.name
+
+
+def test_one_image_with_a_malformed_id_does_not_break_the_list(start_images) -> None:
+    good, bad = start_images(2)
+    launcher.stop_image(bad.name)
+    image = launcher.images.image_dir(bad.name) / f"{bad.name}.image"
+    launcher.launcher_for("squeak").stamp_identity(image, "not a valid id!")
+    launcher.start_image(bad.name)
+    code, out = run("images", "--json")
+    rows = {row["name"]: row for row in json.loads(out)}
+    assert code == 0
+    assert rows[good.name]["status"] == "connected"
+    assert rows[bad.name]["status"] == "disconnected"
+    assert "image.image_id" in rows[bad.name]["last_error"]
+    code, out = run("eval", "--image", bad.name, "1")
+    assert code == 4 and "malformed 'welcome'" in out

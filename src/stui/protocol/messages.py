@@ -23,6 +23,10 @@ Timestamp = Annotated[
     msgspec.Meta(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$"),
 ]
 
+# An image or instance id: what the client stores and names files by (docs/protocol.md,
+# "Ids"). An image that reports another shape is refused at hello, alone.
+ExternalId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
+
 
 class EvalMode(StrEnum):
     DO = "do"
@@ -311,8 +315,8 @@ Request = CoreRequest | IdeRequest
 class ImageInfo(msgspec.Struct, frozen=True, kw_only=True):
     """Who the image is: ``image_id`` survives restarts, ``instance_id`` does not."""
 
-    image_id: str
-    instance_id: str
+    image_id: ExternalId
+    instance_id: ExternalId
     name: str | None = None
     dialect: str | None = None
     version: str | None = None
