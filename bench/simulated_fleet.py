@@ -61,6 +61,7 @@ from stui.protocol.messages import (
     Evaluate,
     Hello,
     ImageInfo,
+    ImageSession,
     Interrupt,
     Interrupted,
     Message,
@@ -72,7 +73,6 @@ from stui.protocol.messages import (
     SessionCleanup,
     SessionClose,
     SessionCreate,
-    SessionInfo,
     SessionList,
     SessionListReply,
     SessionReply,
@@ -143,8 +143,8 @@ class _SimSession:
     created: float
     last_activity: str
 
-    def info(self) -> SessionInfo:
-        return SessionInfo(
+    def info(self) -> ImageSession:
+        return ImageSession(
             id=self.id,
             client_id=self.client_id,
             status="active",

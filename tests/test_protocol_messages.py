@@ -18,6 +18,7 @@ from stui.protocol import (
     Evaluate,
     Hello,
     ImageInfo,
+    ImageSession,
     Incoming,
     Interrupt,
     Interrupted,
@@ -31,7 +32,6 @@ from stui.protocol import (
     SessionCleanup,
     SessionClose,
     SessionCreate,
-    SessionInfo,
     SessionList,
     SessionListReply,
     SessionReply,
@@ -46,7 +46,7 @@ from stui.protocol import (
 )
 from test_ide_messages import IDE_INCOMING, IDE_REQUESTS
 
-SESSION = SessionInfo(
+SESSION = ImageSession(
     id="s-" + "a" * 32,
     label="ws",
     client_id="c-" + "b" * 32,

@@ -331,7 +331,7 @@ class ServerLimits(msgspec.Struct, frozen=True, kw_only=True):
     max_print: int = MAX_PRINT
 
 
-class SessionInfo(msgspec.Struct, frozen=True, kw_only=True):
+class ImageSession(msgspec.Struct, frozen=True, kw_only=True):
     """An image-side session as the image reports it."""
 
     id: str
@@ -389,7 +389,7 @@ class SessionReply(Message, tag="session", kw_only=True):
     """Answer to ``session.create`` and ``session.attach``."""
 
     id: int
-    session: SessionInfo
+    session: ImageSession
 
 
 class Closed(Message, tag="closed", kw_only=True):
@@ -399,7 +399,7 @@ class Closed(Message, tag="closed", kw_only=True):
 
 class SessionListReply(Message, tag="sessions", kw_only=True):
     id: int
-    sessions: list[SessionInfo]
+    sessions: list[ImageSession]
 
 
 class SessionStatsReply(Message, tag="session_stats", kw_only=True):
