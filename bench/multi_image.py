@@ -45,10 +45,10 @@ from stui import launcher
 from stui.images.health import HealthMonitor, HealthPolicy
 from stui.images.latency import LatencyStats
 from stui.images.registry import ImageEntry, ImageRegistry
-from stui.images.status import ConnectionStatus
 from stui.launcher import PortInUse, RuntimeInfo
 from stui.sessions.manager import SessionManager
 from stui.sessions.store import SessionStore
+from stui.status import ConnectionStatus
 
 CLIENT = "c-" + uuid.uuid4().hex
 MIB = 1024 * 1024

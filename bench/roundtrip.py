@@ -9,7 +9,8 @@ In one run, in a private temporary STUI_HOME, with one image it starts itself:
 - **zmq echo**: a pyzmq DEALER and a ROUTER echo in another process, same frame size:
   the floor of ZeroMQ on this machine.
 - **raw eval**: the image's NUL-framed raw-socket eval of ``3 + 4``
-  (``--stui-raw-port``): the floor of an evaluation in this image.
+  (``start_image(raw_port=…)``; the launcher files that server in at start, it is not
+  in the shipped template): the floor of an evaluation in this image.
 - **stui eval (sync DEALER)**: the STUI protocol from a blocking DEALER: the server's
   cost without the asyncio client.
 - **stui evaluate** and **stui ping**: ``ImageClient`` on asyncio, as STUI uses it.

@@ -15,38 +15,37 @@ from pathlib import Path
 
 import pytest
 import zmq
-from expected import Expectations
-from wire import Peer, ServerStart
 
+from conformance.expected import Expectations
+from conformance.wire import Peer, ServerStart
 from stui import launcher
-from stui.dialects import launcher_class
-from stui.dialects.contract import DialectSource, ServerOptions
+from stui.dialects import DialectSource, launcher_class
+from stui.dialects.contract import ServerOptions
 from stui.dialects.errors import MissingDependency
 from stui.launcher.images import image_dir
 from stui.launcher.runtime import RuntimeInfo
 
-CONFORMANCE_DIALECTS = ["squeak", "cuis"]
+# One entry per dialect: its name, and the name of the fixture (in tests/conftest.py)
+# that gives the DialectSource its launcher needs, or None when the launcher finds its VM
+# and image by itself.
+CONFORMANCE_DIALECTS: dict[str, str | None] = {"squeak": None, "cuis": "cuis_source"}
 
-# A dialect whose VM and image the user names (not found on the system) gets them from
-# this session fixture of tests/conftest.py; one that cannot provide them fails.
-SOURCE_FIXTURES = {"cuis": "cuis_source"}
 
-
-@pytest.fixture(scope="session", params=CONFORMANCE_DIALECTS)
+@pytest.fixture(scope="session", params=sorted(CONFORMANCE_DIALECTS))
 def dialect(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
 @pytest.fixture(scope="session")
-def expect(dialect: str) -> Expectations:
-    return Expectations.load(dialect)
+def dialect_source(dialect: str, request: pytest.FixtureRequest) -> DialectSource | None:
+    """The VM, image and packages the dialect's launcher needs, if it cannot find them."""
+    fixture = CONFORMANCE_DIALECTS[dialect]
+    return None if fixture is None else request.getfixturevalue(fixture)
 
 
 @pytest.fixture(scope="session")
-def dialect_source(dialect: str, request: pytest.FixtureRequest) -> DialectSource | None:
-    """The VM and image to name at create, for a dialect that needs them."""
-    fixture = SOURCE_FIXTURES.get(dialect)
-    return request.getfixturevalue(fixture) if fixture else None
+def expect(dialect: str) -> Expectations:
+    return Expectations.load(dialect)
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +59,7 @@ def dialect_template(dialect: str, dialect_source: DialectSource | None) -> Path
 
 @pytest.fixture
 def start_images(
-    stui_home: Path, dialect: str, dialect_template: Path, dialect_source: DialectSource | None
+    stui_home: Path, dialect: str, dialect_source: DialectSource | None, dialect_template: Path
 ) -> Callable[..., list[RuntimeInfo]]:
     """Create and start n images of the dialect, named img-0 … (or with a given prefix)."""
     counter = iter(range(10_000))
@@ -69,7 +68,7 @@ def start_images(
         infos = []
         for _ in range(n):
             name = f"{prefix}-{next(counter)}"
-            launcher.create_image(name, template=dialect, source=dialect_source)
+            launcher.create_image(name, dialect, source=dialect_source)
             infos.append(launcher.start_image(name, **options))
         return infos
 
@@ -111,13 +110,13 @@ def client(running_image: RuntimeInfo, connect: Callable[[RuntimeInfo], Peer]) -
 def start_server(
     stui_home: Path,
     dialect: str,
-    dialect_template: Path,
     dialect_source: DialectSource | None,
+    dialect_template: Path,
     tmp_path: Path,
 ) -> Iterator[Callable[[ServerOptions], ServerStart]]:
     """Start a created image with the launcher's server argv and chosen options (the
     launcher<->server contract); answer its first `STUI ` line."""
-    launcher.create_image("boot", template=dialect, source=dialect_source)
+    launcher.create_image("boot", dialect, source=dialect_source)
     image = image_dir("boot") / "boot.image"
     started: list[subprocess.Popen] = []
 

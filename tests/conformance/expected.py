@@ -21,6 +21,7 @@ class Expectations:
     dialect: str
     prints: list[tuple[str, str, str]]
     line_end: int
+    line_end_char: str
     syntax_message_contains: str
     dnu: dict[str, Any]
     block_error: dict[str, Any]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 
-from expected import Expectations
-from wire import Peer
-
+from conformance.expected import Expectations
+from conformance.wire import Peer
 from stui.dialects import dialect as dialect_named
 
 
@@ -43,7 +42,7 @@ def test_line_ends_are_lf_on_the_wire_and_the_images_own_inside(
 ) -> None:
     assert evaluate(client, "'a\nb' size")["value"] == "3"
     assert evaluate(client, "('a\nb' at: 2) asciiValue")["value"] == str(expect.line_end)
-    in_image = f"'x', (String with: {expect.line_end} asCharacter), 'y'"
+    in_image = f"'x', (String with: {expect.line_end_char}), 'y'"
     assert evaluate(client, in_image)["value"] == "'x\ny'"
 
 
@@ -65,10 +64,9 @@ def test_characters_the_image_cannot_hold_are_encoding_errors_with_the_id(
 
 
 def test_a_huge_print_string_is_cut(client: Peer) -> None:
-    reply = evaluate(client, "(1 to: 200000) asOrderedCollection")
+    reply = evaluate(client, "String new: 200000 withAll: $a")
     assert reply["truncated"] is True
-    assert len(reply["value"]) == 100_000
-    assert reply["value"].startswith("an OrderedCollection(1 2 3 ")
+    assert reply["value"] == "'" + "a" * 99_999
     small = evaluate(client, "'abcdefghij'", max_print=5)
     assert small["value"] == "'abcd" and small["truncated"] is True
     exact = evaluate(client, "'abc'", max_print=5)
@@ -163,3 +161,38 @@ def test_evaluations_without_a_session_run_at_once(client: Peer) -> None:
     first, second = client.recv(), client.recv()
     assert (first["id"], first["value"]) == (fast, "#fast")
     assert (second["id"], second["value"]) == (slow, "#slow")
+
+
+def test_a_request_without_an_id_is_refused_and_not_served(client: Peer) -> None:
+    client.send_json({"type": "evaluate", "code": "Smalltalk at: #StuiTestNoId put: 1"})
+    reply = client.recv()
+    assert (reply["type"], reply["code"], reply["id"]) == ("error", "bad_request", None)
+    assert client.silent()
+    assert evaluate(client, "Smalltalk includesKey: #StuiTestNoId")["value"] == "false"
+
+
+def test_defaults_of_evaluate(client: Peer) -> None:
+    """mode print; no session (null is the same as absent); max_print the image's limit."""
+    assert evaluate(client, "3 + 4", session=None)["value"] == "7"
+    empty = evaluate(client, "'abc'", max_print=0)
+    assert (empty["value"], empty["truncated"]) == ("", True)
+    assert client.request("evaluate", code="1", max_print=5.0)["code"] == "bad_request"
+    assert evaluate(client, "")["type"] == "result"
+
+
+def test_an_unholdable_character_anywhere_in_the_frame_is_an_encoding_error(
+    client: Peer, dialect: str
+) -> None:
+    found = dialect_named(dialect)
+    assert found is not None
+    samples = [c for c in "€☃\U0001f600" if found.check_text(c) is not None]
+    for char in samples:
+        for kind, fields in [
+            ("session.create", {"label": f"a{char}"}),
+            ("ping", {"note": char}),
+            ("ping", {char: 1}),
+        ]:
+            reply = client.request(kind, **fields)
+            assert (reply["type"], reply["code"]) == ("error", "encoding"), reply
+            assert f"U+{ord(char):04X}" in reply["message"]
+    assert client.request("ping")["type"] == "pong"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from wire import GREETING, Peer, raw_connect, read_until_closed, ready_command
-
+from conformance.wire import GREETING, Peer, raw_connect, read_until_closed, ready_command
 from stui.launcher.runtime import RuntimeInfo
 
 

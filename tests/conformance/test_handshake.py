@@ -8,9 +8,16 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from expected import Expectations
-from wire import GREETING, Peer, closed_within, raw_connect, read_until_closed, ready_command
 
+from conformance.expected import Expectations
+from conformance.wire import (
+    GREETING,
+    Peer,
+    closed_within,
+    raw_connect,
+    read_until_closed,
+    ready_command,
+)
 from stui.launcher.runtime import RuntimeInfo
 from stui.protocol import codec
 
@@ -128,3 +135,72 @@ def test_silent_and_half_greeting_peers_are_dropped(
         assert closed_within(half, 10)
     assert client.request("ping")["busy"] is False
     client.request("evaluate", code=set_seconds.format(seconds=10))
+
+
+def test_the_order_of_checks_before_hello(
+    running_image: RuntimeInfo, connect: Callable[[RuntimeInfo], Peer]
+) -> None:
+    """Envelope first (bad_request, id null), then hello first (unauthorized), whatever
+    the type; none of these closes the connection, and neither does a hello missing
+    client_id or protocol."""
+    peer = connect(running_image)
+    peer.send_raw(b"not json")
+    reply = peer.recv()
+    assert (reply["type"], reply["code"], reply["id"]) == ("error", "bad_request", None)
+    peer.send_json({"type": "ping"})
+    reply = peer.recv()
+    assert (reply["code"], reply["id"]) == ("bad_request", None)
+    assert peer.request("no.such.type")["code"] == "unauthorized"
+    assert peer.request("evaluate", code="1")["code"] == "unauthorized"
+    assert peer.request("hello", protocol="1.0", token=running_image.token)["code"] == (
+        "bad_request"
+    )
+    assert peer.request("hello", client_id="c-x", token=running_image.token)["code"] == (
+        "bad_request"
+    )
+    assert (
+        peer.request("hello", client_id="", protocol="1.0", token=running_image.token)["code"]
+        == "bad_request"
+    )
+    assert not peer.closed_by_image(0.3)
+    assert peer.hello(running_image.token)["type"] == "welcome"
+    assert peer.request("no.such.type")["code"] == "unsupported"
+
+
+def test_a_hello_of_another_major_is_refused_before_its_other_fields(
+    running_image: RuntimeInfo, connect: Callable[[RuntimeInfo], Peer]
+) -> None:
+    peer = connect(running_image)
+    assert peer.request("hello", protocol="2.0")["code"] == "version_mismatch"
+    assert peer.closed_by_image()
+
+
+def test_a_second_hello_keeps_the_connections_client(
+    running_image: RuntimeInfo, connect: Callable[[RuntimeInfo], Peer]
+) -> None:
+    peer = connect(running_image)
+    peer.hello(running_image.token, client_id="c-first")
+    session = peer.request("session.create")["session"]["id"]
+    assert peer.hello(running_image.token, client_id="c-first")["type"] == "welcome"
+    other = peer.request("hello", client_id="c-second", protocol="1.0", token=running_image.token)
+    assert other["code"] == "bad_request", other
+    assert peer.request("evaluate", code="3 + 4", session=session)["value"] == "7"
+    assert (
+        peer.request("hello", client_id="c-first", protocol="1.0", token="wrong")["code"]
+        == "unauthorized"
+    )
+    assert peer.closed_by_image()
+
+
+def test_capabilities_are_exactly_the_request_types_answered(
+    running_image: RuntimeInfo, client: Peer, connect: Callable[[RuntimeInfo], Peer]
+) -> None:
+    capabilities = connect(running_image).hello(running_image.token)["capabilities"]
+    assert {"hello", "ping"} <= set(capabilities)
+    assert len(set(capabilities)) == len(capabilities)
+    for kind in sorted(set(capabilities) | codec.REQUEST_TYPES):
+        if kind == "hello":
+            continue
+        reply = client.request(kind)
+        offered = kind in capabilities
+        assert (reply.get("code") == "unsupported") is not offered, (kind, reply)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
-from wire import Peer
-
+from conformance.wire import Peer
 from stui.launcher.runtime import RuntimeInfo
 
 
@@ -94,3 +94,23 @@ def test_interrupt_inside_a_critical_section_releases_its_semaphore(client: Peer
         evaluate(client, "(Smalltalk at: #StuiTestMutex) critical: [#again]")["value"] == "#again"
     )
     assert evaluate(client, "(Delay forMilliseconds: 1) wait. #delays")["value"] == "#delays"
+
+
+def test_interrupt_stops_the_clients_sessionless_evaluations_on_every_connection(
+    running_image: RuntimeInfo, connect: Callable[[RuntimeInfo], Peer]
+) -> None:
+    """Per client_id, not per connection: a second process of the same client (a CLI
+    next to a TUI) can stop what the first started."""
+    first, second = connect(running_image), connect(running_image)
+    first.hello(running_image.token, client_id="c-same")
+    second.hello(running_image.token, client_id="c-same")
+    loop = first.send("evaluate", code="[true] whileTrue")
+    time.sleep(0.2)
+    answer = second.request("interrupt")
+    assert (answer["type"], answer["was_running"]) == ("interrupted", True)
+    stopped = first.recv()
+    assert stopped == {
+        "type": "eval_error", "id": loop, "kind": "interrupted", "message": stopped["message"],
+        "position": None, "error_class": None, "receiver": None, "stack": [],
+    }  # fmt: skip
+    assert isinstance(stopped["message"], str)

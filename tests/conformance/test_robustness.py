@@ -13,10 +13,11 @@ import time
 
 import pytest
 import zmq
-from expected import Expectations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from wire import (
+
+from conformance.expected import Expectations
+from conformance.wire import (
     ERROR_CODES,
     GREETING,
     Peer,
@@ -24,7 +25,6 @@ from wire import (
     read_until_closed,
     ready_command,
 )
-
 from stui.launcher.runtime import RuntimeInfo
 
 
@@ -258,7 +258,7 @@ def test_connections_that_come_and_go_leave_nothing_behind(
 ) -> None:
     def counts() -> list[int]:
         reply = client.request("evaluate", code=expect.census)
-        return [int(n) for n in re.findall(r"\d+", reply["value"])]
+        return [int(n) for n in re.findall(r"-?[0-9]+", reply["value"])]
 
     before = counts()
     for n in range(60):

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import zmq
-from wire import Peer, ServerStart
 
+from conformance.wire import Peer, ServerStart
 from stui import launcher
 from stui.dialects.contract import ServerOptions
 from stui.launcher.runtime import RuntimeInfo

@@ -1,13 +1,17 @@
 """HealthMonitor: one watcher task per image that connects, pings and reconnects.
 
-Each watcher runs the state machine of `status.py`:
+Each watcher runs the state machine of `stui.status`:
 
-- connect: a fresh DEALER, `hello`, then the sessions are brought back (`sync.py`);
+- connect: a fresh client, `hello`, then the sessions are brought back (`sync.py`);
 - ping every `interval`; an answer later than `late_after` or a missed ping → degraded;
   `miss_limit` missed pings in a row → disconnected (detached sessions);
 - reconnect with exponential back-off; a local image's endpoint is re-read each time,
   since a restarted image has a new port and token;
 - away longer than `orphan_after` → orphaned (orphaned sessions).
+
+The monitor is the one writer of connection status to the session store: the
+registry keeps the in-memory view, the manager's handle_* operations record the
+changes that move sessions, and `_record` the others.
 
 A long evaluation does not look like a dead image: the server answers pings from a
 process above the evaluation's priority.
@@ -23,12 +27,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from stui.images.registry import ImageEntry, ImageRegistry
-from stui.images.status import ConnectionStatus
 from stui.images.sync import restore_sessions
+from stui.protocol import Event, Unknown
 from stui.protocol.errors import ProtocolError, RemoteError
 from stui.sessions.manager import SessionManager
+from stui.sessions.records import Reconnection
+from stui.status import ConnectionStatus
 from stui.transport import ImageClient
 from stui.transport.errors import ConnectionClosed, TransportError
+
+EventSink = Callable[[str, Event | Unknown], None]
+RestartSink = Callable[[str, Reconnection], None]
 
 
 @dataclass(frozen=True)
@@ -45,27 +54,29 @@ class HealthPolicy:
 
 
 class HealthMonitor:
-    """Watches every image in the registry; `connection(name)` lends a live connection."""
+    """Watches every image in the registry; `client(name)` lends a live client."""
 
     def __init__(
         self,
         registry: ImageRegistry,
-        client_id: str,
-        manager: SessionManager | None = None,
+        manager: SessionManager,
         policy: HealthPolicy | None = None,
+        on_event: EventSink | None = None,
+        on_restart: RestartSink | None = None,
     ) -> None:
         self.registry = registry
-        self.client_id = client_id
         self.manager = manager
         self.policy = policy or HealthPolicy()
+        self._on_event = on_event
+        self._on_restart = on_restart
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._connections: dict[str, ImageClient] = {}
+        self._clients: dict[str, ImageClient] = {}
         self._discovery: asyncio.Task[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._watch_new(self.registry.refresh(await asyncio.to_thread(self.registry.discover)))
+        self.registry.refresh(await asyncio.to_thread(self.registry.discover))
         for entry in self.registry.entries():
             self._watch(entry)
         self._discovery = asyncio.create_task(self._discover_loop(), name="stui-discovery")
@@ -76,9 +87,9 @@ class HealthMonitor:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
-        for conn in list(self._connections.values()):
-            await conn.close()
-        self._connections.clear()
+        for client in list(self._clients.values()):
+            await client.close()
+        self._clients.clear()
 
     async def __aenter__(self) -> HealthMonitor:
         await self.start()
@@ -87,55 +98,39 @@ class HealthMonitor:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def connection(self, name: str) -> ImageClient | None:
-        """The live connection to an image, if it is up."""
+    def client(self, name: str) -> ImageClient | None:
+        """The live client of an image, if it is up."""
         entry = self.registry.get(name)
-        return self._connections.get(name) if entry.status.is_up else None
-
-    async def wait_for(
-        self, name: str, *statuses: ConnectionStatus, timeout: float = 10.0
-    ) -> ImageEntry:
-        """Wait until an image reaches one of statuses; TimeoutError otherwise."""
-        deadline = time.monotonic() + timeout
-        while True:
-            entry = self.registry.find(name)
-            if entry is not None and entry.status in statuses:
-                return entry
-            if time.monotonic() > deadline:
-                now = entry.status if entry else "unknown"
-                wanted = ", ".join(statuses)
-                raise TimeoutError(f"{name} is {now}, not {wanted}, after {timeout} s")
-            await asyncio.sleep(0.02)
+        return self._clients.get(name) if entry.status.is_up else None
 
     def is_watching(self, name: str) -> bool:
         task = self._tasks.get(name)
         return task is not None and not task.done()
 
-    def add(self, name: str, address: str, token: str) -> ImageEntry:
-        """Register an image by address and token, and watch it at once."""
-        entry = self.registry.add(name, address, token)
+    def watch(self, entry: ImageEntry) -> None:
+        """Watch an entry (a no-op if it is watched already or removed)."""
         self._watch(entry)
-        return entry
 
-    async def remove(self, name: str) -> None:
-        """Stop watching an image and forget it."""
+    async def forget(self, name: str) -> None:
+        """Stop watching an image and close its client."""
         task = self._tasks.pop(name, None)
         if task:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-        conn = self._connections.pop(name, None)
-        if conn is not None:
-            await conn.close()
-        self.registry.remove(name)
+        client = self._clients.pop(name, None)
+        if client is not None:
+            await client.close()
+
+    async def reconnect(self, name: str) -> None:
+        """Drop an image's link and connect again at once."""
+        await self.forget(name)
+        entry = self.registry.get(name)
+        self._watch(entry)
 
     # -- watching -------------------------------------------------------------------
 
-    def _watch_new(self, entries: list[ImageEntry]) -> None:
-        for entry in entries:
-            self._watch(entry)
-
     def _watch(self, entry: ImageEntry) -> None:
-        if entry.name in self._tasks or entry.status is ConnectionStatus.REMOVED:
+        if self.is_watching(entry.name) or entry.status is ConnectionStatus.REMOVED:
             return
         self._tasks[entry.name] = asyncio.create_task(
             self._run(entry), name=f"stui-health-{entry.name}"
@@ -147,7 +142,8 @@ class HealthMonitor:
             with contextlib.suppress(Exception):
                 # Discovery reads files and looks up processes: off the event loop.
                 found = await asyncio.to_thread(self.registry.discover)
-                self._watch_new(self.registry.refresh(found))
+                for entry in self.registry.refresh(found):
+                    self._watch(entry)
             with contextlib.suppress(Exception):
                 self._apply_cleanup_policy()
 
@@ -155,10 +151,12 @@ class HealthMonitor:
         """Watch one image until it is removed. Nothing that goes wrong ends the watch:
         an unexpected failure (a store error, a broken reply) counts as a lost link."""
         backoff = self.policy.backoff_initial
-        if entry.endpoint is None and entry.status is not ConnectionStatus.ORPHANED:
+        if entry.endpoint is None:
             # Known from an earlier run and not reachable now: its sessions, maybe left
             # active by that run, are detached until it comes back or is orphaned.
-            self._guarded(self._disconnected, entry, "not running: no runtime file or address")
+            entry.away_since = self._guarded(self._stored_away_since, entry)
+            if entry.status is not ConnectionStatus.ORPHANED:
+                self._guarded(self._disconnected, entry, "not running: no runtime file or address")
         while entry.status is not ConnectionStatus.REMOVED:
             if entry.endpoint is None:  # known from an earlier run, not reachable now
                 self._guarded(self._check_orphaned, entry)
@@ -181,25 +179,35 @@ class HealthMonitor:
 
     async def _session(self, entry: ImageEntry) -> bool:
         """One connection's life: connect, ping until lost. True if it never came up."""
-        conn = await self._connect(entry)
-        if conn is None:
+        client = await self._connect(entry)
+        if client is None:
             return True
+        forward = asyncio.create_task(self._forward_events(entry.name, client))
         try:
-            reason = await self._ping_until_lost(entry, conn)
+            reason = await self._ping_until_lost(entry, client)
         except Exception as e:
             reason = f"{type(e).__name__}: {e}"
         finally:
-            self._connections.pop(entry.name, None)
-            await conn.close()
+            self._clients.pop(entry.name, None)
+            await client.close()
+            forward.cancel()
         self._guarded(self._disconnected, entry, reason)
         return False
 
-    def _guarded(self, step: Callable[..., None], entry: ImageEntry, *args: object) -> None:
+    async def _forward_events(self, name: str, client: ImageClient) -> None:
+        if self._on_event is None:
+            return
+        async for event in client.events():
+            with contextlib.suppress(Exception):
+                self._on_event(name, event)
+
+    def _guarded(self, step: Callable[..., object], entry: ImageEntry, *args: object) -> object:
         """Run a bookkeeping step; a failure (e.g. a locked store) is noted, not raised."""
         try:
-            step(entry, *args)
+            return step(entry, *args)
         except Exception as e:
             entry.last_error = f"{type(e).__name__}: {e}"
+            return None
 
     async def _connect(self, entry: ImageEntry) -> ImageClient | None:
         assert entry.endpoint is not None
@@ -207,13 +215,13 @@ class HealthMonitor:
             ConnectionStatus.DISCONNECTED,
             ConnectionStatus.ORPHANED,
         ):
-            self.registry.set_status(entry, ConnectionStatus.CONNECTING, "connecting")
+            self._set(entry, ConnectionStatus.CONNECTING, "connecting")
         endpoint = entry.endpoint
-        conn = ImageClient(endpoint.address, endpoint.token, self.client_id)
+        client = ImageClient(endpoint.address, endpoint.token, self.manager.client_id)
         try:
-            welcome = await conn.connect(timeout=self.policy.connect_timeout)
+            welcome = await client.connect(timeout=self.policy.connect_timeout)
         except (TransportError, RemoteError, ProtocolError, TimeoutError, OSError) as e:
-            await conn.close()
+            await client.close()
             entry.last_error = str(e)
             if entry.status is ConnectionStatus.CONNECTING:
                 self._disconnected(entry, f"cannot connect: {e}")
@@ -221,58 +229,77 @@ class HealthMonitor:
         try:
             identity = welcome.image
             self.registry.set_identity(entry, identity)
+            self.manager.save_image(
+                identity.image_id,
+                name=entry.name,
+                address=endpoint.address,
+                dialect=identity.dialect,
+                metadata={"version": identity.version, "image_path": identity.image_path},
+            )
+            back = await restore_sessions(
+                client, self.manager, identity.image_id, identity.instance_id
+            )
+            if back.instance_changed and self._on_restart is not None:
+                self._on_restart(entry.name, back)
             reason = f"connected to instance {identity.instance_id}"
-            if self.manager is not None:
-                await restore_sessions(conn, self.manager, identity.image_id, identity.instance_id)
-                self.registry.set_status(entry, ConnectionStatus.CONNECTED, reason, record=False)
-            else:
-                self.registry.set_status(entry, ConnectionStatus.CONNECTED, reason)
+            self.registry.set_status(entry, ConnectionStatus.CONNECTED, reason)
         except BaseException:
-            await conn.close()
+            await client.close()
             raise
         entry.away_since = None
         entry.last_error = None
-        self._connections[entry.name] = conn
-        return conn
+        self._clients[entry.name] = client
+        return client
 
-    async def _ping_until_lost(self, entry: ImageEntry, conn: ImageClient) -> str:
+    async def _ping_until_lost(self, entry: ImageEntry, client: ImageClient) -> str:
         """Ping on the timer until the image is lost; answer why it was lost."""
         misses = 0
         policy = self.policy
         while True:
             started = time.monotonic()
             try:
-                result = await conn.ping(timeout=policy.interval * 0.8)
+                result = await client.ping(timeout=policy.interval * 0.8)
             except ConnectionClosed as e:
                 return f"connection lost ({e})"
             except TransportError as e:
                 misses += 1
                 if misses >= policy.miss_limit:
                     return f"{misses} pings missed ({e})"
-                self.registry.set_status(entry, ConnectionStatus.DEGRADED, f"ping missed ({e})")
+                self._set(entry, ConnectionStatus.DEGRADED, f"ping missed ({e})")
                 continue  # ping again at once: detection must not wait a whole interval
             misses = 0
             rtt = result.rtt
-            self.registry.seen(entry, rtt, result.pong.busy, result.pong.sessions)
+            pong = result.pong
+            self.registry.seen(entry, rtt, pong.busy, pong.sessions, pong.unsaved)
             if rtt > policy.late_after:
-                self.registry.set_status(
-                    entry, ConnectionStatus.DEGRADED, f"late pong ({rtt:.3f} s)"
-                )
+                self._set(entry, ConnectionStatus.DEGRADED, f"late pong ({rtt:.3f} s)")
             elif entry.status is ConnectionStatus.DEGRADED:
-                self.registry.set_status(entry, ConnectionStatus.CONNECTED, "answers in time again")
+                self._set(entry, ConnectionStatus.CONNECTED, "answers in time again")
             pause = max(0.0, policy.interval - (time.monotonic() - started))
             with contextlib.suppress(TimeoutError):
                 # Sleep until the next ping, but wake at once if the link drops.
-                await asyncio.wait_for(conn.wait_closed(), pause)
+                await asyncio.wait_for(client.wait_closed(), pause)
                 return "connection lost"
+
+    # -- the one writer of status -------------------------------------------------
+
+    def _set(self, entry: ImageEntry, status: ConnectionStatus, reason: str) -> None:
+        """A change that moves no session: in memory, and recorded in the store."""
+        if self.registry.set_status(entry, status, reason) and entry.image_id is not None:
+            instance = entry.identity.instance_id if entry.identity else None
+            self._guarded(
+                lambda e: self.manager.update_connection_status(
+                    e.image_id, status, reason, instance
+                ),
+                entry,
+            )
 
     def _disconnected(self, entry: ImageEntry, reason: str) -> None:
         if entry.away_since is None:
             entry.away_since = time.time()
-        record = self.manager is None or entry.image_id is None
-        if not record:
+        if entry.image_id is not None:
             self.manager.handle_disconnection(entry.image_id, reason)
-        self.registry.set_status(entry, ConnectionStatus.DISCONNECTED, reason, record=record)
+        self.registry.set_status(entry, ConnectionStatus.DISCONNECTED, reason)
 
     def _check_orphaned(self, entry: ImageEntry) -> None:
         """An image away for longer than orphan_after: it and its sessions are orphaned."""
@@ -285,15 +312,23 @@ class HealthMonitor:
         ):
             return
         reason = f"away for more than {self.policy.orphan_after:g} s"
-        record = self.manager is None or entry.image_id is None
-        if not record:
+        if entry.image_id is not None:
             self.manager.mark_orphaned(entry.image_id)
-        self.registry.set_status(entry, ConnectionStatus.ORPHANED, reason, record=record)
+        self.registry.set_status(entry, ConnectionStatus.ORPHANED, reason)
+
+    def _stored_away_since(self, entry: ImageEntry) -> float | None:
+        """When an image was last seen going away, from the stored connection events."""
+        if entry.image_id is None:
+            return None
+        for event in self.manager.connection_history(entry.image_id, limit=1):
+            if event.event in ("disconnected", "orphaned"):
+                return event.at.timestamp()
+        return None
 
     def _apply_cleanup_policy(self) -> None:
         """Delete orphaned sessions unused for longer than the policy's age, recorded."""
         age = self.policy.cleanup_orphaned_after
-        if age is None or self.manager is None:
+        if age is None:
             return
         cutoff = datetime.now(UTC) - timedelta(seconds=age)
         stale = self.manager.list_sessions(None, ["orphaned"])

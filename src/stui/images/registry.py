@@ -1,31 +1,36 @@
-"""ImageRegistry: which images STUI knows, their identity, status and history.
+"""ImageRegistry: which images STUI knows, their identity, status and history, in memory.
 
 An entry is keyed by its display name. Local images come from runtime files, others
 were added by address and token (see `endpoints.py`); images seen in earlier runs come
-back from the session store, so their sessions stay listed even while they are away.
+back from the stored image records, so their sessions stay listed while they are away.
 Two live entries that report the same image_id (a copied image file) are both kept and
-both flagged.
+both flagged; an index by image_id keeps that check O(1) per change.
+
+The registry writes nothing to the session store: the health monitor is the one
+writer of connection status there.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from stui.images.endpoints import Endpoint, EndpointBook, RegistryError, discover_local
 from stui.images.latency import LatencyStats
-from stui.images.status import ConnectionStatus
 from stui.launcher.names import validate_name
 from stui.protocol.messages import ImageInfo
-from stui.sessions.manager import SessionManager
+from stui.sessions.records import ImageRecord
+from stui.status import ConnectionStatus
 
 HISTORY_LIMIT = 200
 
 
 @dataclass(frozen=True)
-class HistoryEntry:
+class StatusChange:
+    """One change of an image's connection status in this run."""
+
     at: float
     status: ConnectionStatus
     reason: str
@@ -38,28 +43,36 @@ class ImageEntry:
     endpoint: Endpoint | None
     status: ConnectionStatus = ConnectionStatus.CONNECTING
     identity: ImageInfo | None = None
-    image_id: str | None = None
-    last_seen: float | None = None
-    since: float = field(default_factory=time.time)
+    record: ImageRecord | None = None  # what an earlier run stored, for images not yet seen
     latency: LatencyStats = field(default_factory=LatencyStats)
-    history: deque[HistoryEntry] = field(default_factory=lambda: deque(maxlen=HISTORY_LIMIT))
-    duplicates: tuple[str, ...] = ()
+    history: deque[StatusChange] = field(default_factory=lambda: deque(maxlen=HISTORY_LIMIT))
     sessions: int | None = None
     busy: bool = False
+    unsaved: bool | None = None
     last_error: str | None = None
     away_since: float | None = None  # wall clock; None while up
+
+    @property
+    def image_id(self) -> str | None:
+        if self.identity is not None:
+            return self.identity.image_id
+        return self.record.image_id if self.record is not None else None
+
+    @property
+    def since(self) -> float | None:
+        return self.history[-1].at if self.history else None
 
 
 Listener = Callable[[ImageEntry], None]
 
 
 class ImageRegistry:
-    def __init__(self, manager: SessionManager | None = None, book: EndpointBook | None = None):
-        self.manager = manager
+    def __init__(self, known: Iterable[ImageRecord] = (), book: EndpointBook | None = None) -> None:
         self.book = book or EndpointBook()
         self._entries: dict[str, ImageEntry] = {}
+        self._up_by_id: dict[str, set[str]] = {}
         self._listeners: list[Listener] = []
-        self._load_known()
+        self._load_known(known)
 
     # -- queries ----------------------------------------------------------------
 
@@ -76,6 +89,13 @@ class ImageRegistry:
     def find(self, name: str) -> ImageEntry | None:
         return self._entries.get(name)
 
+    def duplicates(self, entry: ImageEntry) -> tuple[str, ...]:
+        """Other live entries that report this entry's image_id (a copied image?)."""
+        if not entry.status.is_up or entry.image_id is None:
+            return ()
+        names = self._up_by_id.get(entry.image_id, set())
+        return tuple(sorted(n for n in names if n != entry.name))
+
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
@@ -87,7 +107,11 @@ class ImageRegistry:
         return [*discover_local(), *self.book.load()]
 
     def refresh(self, endpoints: list[Endpoint] | None = None) -> list[ImageEntry]:
-        """Apply discovered endpoints (discovering now if not given); answer new entries."""
+        """Apply discovered endpoints (discovering now if not given); answer new entries.
+
+        A known image found again keeps its entry (and stored record) and becomes
+        reachable: it is answered as new, so a watcher picks it up.
+        """
         new = []
         for endpoint in self.discover() if endpoints is None else endpoints:
             entry = self._entries.get(endpoint.name)
@@ -95,6 +119,8 @@ class ImageRegistry:
                 entry = self._entries[endpoint.name] = ImageEntry(endpoint.name, endpoint)
                 new.append(entry)
             elif entry.status is not ConnectionStatus.REMOVED:
+                if entry.endpoint is None:
+                    new.append(entry)
                 entry.endpoint = endpoint  # a restarted local image has a new port and token
         return new
 
@@ -103,7 +129,10 @@ class ImageRegistry:
         if name in self._entries and self._entries[name].endpoint is not None:
             raise RegistryError(f"an image named {name!r} is already known")
         endpoint = self.book.add(name, address, token)
+        known = self._entries.get(name)
         entry = self._entries[name] = ImageEntry(name, endpoint)
+        if known is not None:
+            entry.record = known.record
         return entry
 
     def remove(self, name: str) -> ImageEntry:
@@ -112,74 +141,55 @@ class ImageRegistry:
         self.book.remove(name)
         self.set_status(entry, ConnectionStatus.REMOVED, "removed by the user")
         del self._entries[name]
-        self._update_duplicates()
         return entry
 
     # -- state changes ------------------------------------------------------------
 
-    def set_status(
-        self, entry: ImageEntry, status: ConnectionStatus, reason: str, record: bool = True
-    ) -> None:
-        """Change an entry's status. `record=False` when the caller records the event in
-        the session store itself (the manager's handle_* operations do)."""
+    def set_status(self, entry: ImageEntry, status: ConnectionStatus, reason: str) -> bool:
+        """Change an entry's status; answer whether it changed."""
         if entry.status is status and entry.history:
-            return
+            return False
+        self._index(entry, up=False)
         entry.status = status
-        entry.since = time.time()
         instance = entry.identity.instance_id if entry.identity else None
-        entry.history.append(HistoryEntry(entry.since, status, reason, instance))
-        self._update_duplicates()
-        if record and self.manager is not None and entry.image_id is not None:
-            self.manager.update_connection_status(entry.image_id, status.value, reason, instance)
+        entry.history.append(StatusChange(time.time(), status, reason, instance))
+        self._index(entry, up=status.is_up)
         self._notify(entry)
+        return True
 
     def set_identity(self, entry: ImageEntry, identity: ImageInfo) -> None:
+        self._index(entry, up=False)
         entry.identity = identity
-        entry.image_id = identity.image_id
-        entry.last_seen = time.time()
-        if self.manager is not None:
-            self.manager.save_image(
-                identity.image_id,
-                name=entry.name,
-                address=entry.endpoint.address if entry.endpoint else None,
-                dialect=identity.dialect,
-                metadata={"version": identity.version, "image_path": identity.image_path},
-            )
-        self._update_duplicates()
+        self._index(entry, up=entry.status.is_up)
 
-    def seen(self, entry: ImageEntry, rtt: float, busy: bool, sessions: int) -> None:
-        entry.last_seen = time.time()
+    def seen(
+        self, entry: ImageEntry, rtt: float, busy: bool, sessions: int, unsaved: bool | None
+    ) -> None:
         entry.latency.add(rtt)
         entry.busy = busy
         entry.sessions = sessions
+        entry.unsaved = unsaved
         self._notify(entry)
 
-    def _update_duplicates(self) -> None:
-        by_id: dict[str, list[str]] = {}
-        for entry in self._entries.values():
-            if entry.image_id and entry.status.is_up:
-                by_id.setdefault(entry.image_id, []).append(entry.name)
-        for entry in self._entries.values():
-            names = by_id.get(entry.image_id or "", [])
-            entry.duplicates = tuple(n for n in names if n != entry.name) if len(names) > 1 else ()
+    def _index(self, entry: ImageEntry, up: bool) -> None:
+        image_id = entry.image_id
+        if image_id is None:
+            return
+        names = self._up_by_id.setdefault(image_id, set())
+        if up:
+            names.add(entry.name)
+        else:
+            names.discard(entry.name)
+            if not names:
+                del self._up_by_id[image_id]
 
     def _notify(self, entry: ImageEntry) -> None:
         for listener in self._listeners:
             listener(entry)
 
-    def _away_since(self, image_id: str) -> float | None:
-        """When an image was last seen going away, from the stored connection events."""
-        assert self.manager is not None
-        for event in self.manager.connection_history(image_id, limit=1):
-            if event.event in ("disconnected", "orphaned"):
-                return event.at.timestamp()
-        return None
-
-    def _load_known(self) -> None:
+    def _load_known(self, known: Iterable[ImageRecord]) -> None:
         """Images seen in earlier runs: listed (as away) until they are found again."""
-        if self.manager is None:
-            return
-        for record in self.manager.list_images():
+        for record in known:
             if not record.name or record.status == "removed" or record.name in self._entries:
                 continue
             status = (
@@ -187,6 +197,5 @@ class ImageRegistry:
                 if record.status == "orphaned"
                 else ConnectionStatus.DISCONNECTED
             )
-            entry = ImageEntry(record.name, None, status=status, image_id=record.image_id)
-            entry.away_since = self._away_since(record.image_id)
+            entry = ImageEntry(record.name, None, status=status, record=record)
             self._entries[record.name] = entry

@@ -13,7 +13,7 @@ from stui.launcher.errors import (
     TemplateError,
 )
 from stui.launcher.images import (
-    ImageStatus,
+    LocalImage,
     create_image,
     delete_image,
     launcher_for,
@@ -21,6 +21,7 @@ from stui.launcher.images import (
     start_image,
     stop_image,
 )
+from stui.launcher.names import validate_name
 from stui.launcher.runtime import RuntimeInfo, read_runtime, running_images
 
 __all__ = [
@@ -28,9 +29,9 @@ __all__ = [
     "ImageExists",
     "ImageNotFound",
     "ImageNotRunning",
-    "ImageStatus",
     "InvalidImageName",
     "LauncherError",
+    "LocalImage",
     "MissingDependency",
     "PortInUse",
     "RuntimeInfo",
@@ -44,4 +45,5 @@ __all__ = [
     "running_images",
     "start_image",
     "stop_image",
+    "validate_name",
 ]

@@ -69,7 +69,7 @@ class ImageMeta(msgspec.Struct, frozen=True):
 
 
 @dataclass(frozen=True)
-class ImageStatus:
+class LocalImage:
     """One row of `stui image list`."""
 
     meta: ImageMeta
@@ -267,7 +267,7 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
-def list_images() -> list[ImageStatus]:
+def list_images() -> list[LocalImage]:
     """Every created image, running or not. Stale runtime files are cleaned up."""
     rows = []
     for directory in sorted(images_dir().iterdir()):
@@ -277,7 +277,7 @@ def list_images() -> list[ImageStatus]:
             meta = read_meta(directory.name)
         except LauncherError:
             continue
-        rows.append(ImageStatus(meta, directory / f"{meta.name}.image", load_runtime(meta.name)))
+        rows.append(LocalImage(meta, directory / f"{meta.name}.image", load_runtime(meta.name)))
     for orphan in paths.runtime_dir().glob("*.json"):
         if not (images_dir() / orphan.stem).exists():
             load_runtime(orphan.stem)  # removes it if stale

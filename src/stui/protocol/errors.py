@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
-from stui.errors import StuiError
+from stui.errors import Refused, StuiError
 
 if TYPE_CHECKING:
     from stui.protocol.messages import ErrorReply, EvalError
@@ -29,7 +29,9 @@ class ErrorCode(StrEnum):
     INTERNAL = "internal"
 
 
-class ProtocolError(StuiError):
+class ProtocolError(Refused):
+    code = "protocol"
+
     """A frame that is not a valid protocol message, or an unexpected reply.
 
     ``request_id`` is the id the frame carried, when one could be read, so a waiting
@@ -42,7 +44,7 @@ class ProtocolError(StuiError):
         self.request_id = request_id
 
 
-class RemoteError(StuiError):
+class RemoteError(Refused):
     """The image answered ``error``: ``code`` is an ErrorCode value (or a newer one)."""
 
     code_value: ClassVar[str] = ""

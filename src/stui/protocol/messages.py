@@ -9,12 +9,19 @@ fields are ignored in both directions.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, UnsetType, field
 
 from stui.protocol.limits import MAX_FRAME, MAX_PRINT
+
+# An instant in UTC: "2026-11-22T02:10:00Z", optionally with a fraction of a second.
+# Checked when a frame is decoded (not when a Struct is built in Python).
+Timestamp = Annotated[
+    str,
+    msgspec.Meta(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$"),
+]
 
 
 class EvalMode(StrEnum):
@@ -121,7 +128,7 @@ class ImageInfo(msgspec.Struct, frozen=True, kw_only=True):
     version: str | None = None
     image_path: str | None = None
     pid: int | None = None
-    started_at: str | None = None
+    started_at: Timestamp | None = None
     port: int | None = None
 
 
@@ -136,8 +143,8 @@ class SessionInfo(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     client_id: str
     status: str
-    created_at: str
-    last_activity: str
+    created_at: Timestamp
+    last_activity: Timestamp
     bindings: int
     label: str | None = None
 
@@ -158,6 +165,7 @@ class Pong(Message, tag="pong", kw_only=True):
     uptime_ms: int
     busy: bool
     sessions: int
+    unsaved: bool | None = None  # changes since the last save; None: not reported
 
 
 class Result(Message, tag="result", kw_only=True):
@@ -206,7 +214,7 @@ class SessionStatsReply(Message, tag="session_stats", kw_only=True):
     active: int
     orphaned: int
     context_size: int
-    last_activity: str | None = None
+    last_activity: Timestamp | None = None
 
 
 class Cleaned(Message, tag="cleaned", kw_only=True):

@@ -27,8 +27,8 @@ from stui.sessions.records import (
     ImageRecord,
     Reconnection,
     Session,
+    SessionCounts,
     SessionInfo,
-    SessionStats,
 )
 from stui.sessions.state import HistoryEntry, OpenTool, Selection, SessionState
 from stui.sessions.store import SessionStore
@@ -51,11 +51,11 @@ __all__ = [
     "Selection",
     "Session",
     "SessionClosedError",
+    "SessionCounts",
     "SessionInfo",
     "SessionManager",
     "SessionNotFound",
     "SessionState",
-    "SessionStats",
     "SessionStore",
     "SessionsError",
     "StoreBusyError",

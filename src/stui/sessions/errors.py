@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from stui.errors import StuiError
 
-class SessionsError(Exception):
+
+class SessionsError(StuiError):
     """Base of everything the sessions layer raises on purpose."""
 
 
@@ -72,3 +74,7 @@ class SessionNotFound(SessionsError, LookupError):
 
 class SessionClosedError(SessionsError):
     """The session is closed; it can be listed but no longer used."""
+
+
+class AmbiguousSession(SessionsError, LookupError):
+    """A label or id prefix that names more than one session."""

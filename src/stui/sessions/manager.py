@@ -24,24 +24,28 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from stui.sessions.errors import InvalidArgument, SessionClosedError, SessionNotFound
+from stui.sessions.errors import (
+    AmbiguousSession,
+    InvalidArgument,
+    SessionClosedError,
+    SessionNotFound,
+)
 from stui.sessions.ids import check_external_id, check_session_id, new_session_id
 from stui.sessions.records import (
-    IMAGE_STATUSES,
     SESSION_STATUSES,
     CleanupRecord,
     ConnectionEvent,
     ImageRecord,
-    ImageStatus,
     Reconnection,
     Session,
+    SessionCounts,
     SessionInfo,
-    SessionStats,
     SessionStatus,
 )
 from stui.sessions.state import SessionState, encode_state
 from stui.sessions.store import SessionStore, StoreTx, encoded_size
 from stui.sessions.timestamps import Clock, from_text, to_text, utc_now
+from stui.status import ConnectionStatus
 
 OPEN_STATUSES: tuple[SessionStatus, ...] = ("active", "detached", "orphaned")
 MAX_LABEL = 200
@@ -118,6 +122,23 @@ class SessionManager:
         with self.store.read() as tx:
             return self._load(tx, session_id)
 
+    def find_session(self, ref: str, image_id: str | None = None) -> SessionInfo:
+        """A session named by its id, its label, or a unique id prefix (as git does)."""
+        if not isinstance(ref, str) or not ref:
+            raise SessionNotFound("no session named by an empty reference")
+        rows = self.list_sessions(image_id)
+        for matches in (
+            [r for r in rows if r.id == ref],
+            [r for r in rows if r.label == ref],
+            [r for r in rows if r.id.startswith(ref)],
+        ):
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                ids = ", ".join(r.id[:12] for r in matches[:5])
+                raise AmbiguousSession(f"{ref!r} names {len(matches)} sessions ({ids}…)")
+        raise SessionNotFound(f"no session {ref!r}; see: stui sessions list")
+
     def list_sessions(
         self, image_id: str | None = None, statuses: Iterable[SessionStatus] | None = None
     ) -> list[SessionInfo]:
@@ -128,7 +149,7 @@ class SessionManager:
         with self.store.read() as tx:
             return tx.list_sessions(self.client_id, image_id, wanted)
 
-    def session_stats(self, image_id: str | None = None) -> SessionStats:
+    def session_stats(self, image_id: str | None = None) -> SessionCounts:
         """Counts by status, stored state size and last use, for one image or all."""
         if image_id is not None:
             image_id = _image_id(image_id)
@@ -176,7 +197,7 @@ class SessionManager:
     def update_connection_status(
         self,
         image_id: str,
-        status: ImageStatus,
+        status: ConnectionStatus | str,
         reason: str | None = None,
         instance_id: str | None = None,
     ) -> ConnectionEvent:
@@ -189,10 +210,9 @@ class SessionManager:
         own event, so call those instead of this for those three changes.
         """
         image_id = _image_id(image_id)
-        if status not in IMAGE_STATUSES:
-            raise InvalidArgument(
-                f"unknown image status {status!r}: expected one of {', '.join(IMAGE_STATUSES)}"
-            )
+        if status not in set(ConnectionStatus):
+            known = ", ".join(ConnectionStatus)
+            raise InvalidArgument(f"unknown image status {status!r}: expected one of {known}")
         if instance_id is not None:
             instance_id = check_external_id("instance id", instance_id)
         reason = _reason(reason)
@@ -210,10 +230,15 @@ class SessionManager:
         with self.store.write() as tx:
             tx.set_image_status(image_id, "disconnected", None, None)
             tx.add_event(image_id, now, "disconnected", reason, None)
-            return tx.set_status(self.client_id, image_id, ("active",), "detached", now)
+            return tx.move_sessions(self.client_id, image_id, ("active",), "detached", now)
 
-    def handle_reconnection(self, image_id: str, instance_id: str) -> Reconnection:
+    def handle_reconnection(
+        self, image_id: str, instance_id: str, *, activate: bool = True
+    ) -> Reconnection:
         """The image is (back) up: its active and detached sessions become active.
+
+        With `activate=False` (a one-shot command that connects for a moment) statuses
+        stay as they are; only the instance is recorded, and a restart is handled.
 
         Call it after every successful handshake, the first one included: sessions left
         `active` by a STUI that crashed are picked up too. If the image reports another
@@ -231,12 +256,23 @@ class SessionManager:
             changed = previous is not None and previous != instance_id
             if changed:
                 tx.forget_image_sessions(self.client_id, image_id, now)
-            ids = tx.set_status(
-                self.client_id, image_id, ("active", "detached"), "active", now, seen=True
-            )
-            tx.set_image_status(image_id, "connected", instance_id, now)
-            reason = f"image restarted (instance was {previous})" if changed else None
-            tx.add_event(image_id, now, "connected", reason, instance_id)
+            if activate:
+                ids = tx.move_sessions(
+                    self.client_id, image_id, ("active", "detached"), "active", now, seen=True
+                )
+            else:
+                ids = tx.session_ids(self.client_id, image_id, ("active", "detached"), None)
+            if changed or activate or previous is None:
+                tx.set_image_status(image_id, "connected", instance_id, now)
+                event, reason = (
+                    ("restarted", f"new instance; was {previous}")
+                    if changed
+                    else (
+                        "connected",
+                        None,
+                    )
+                )
+                tx.add_event(image_id, now, event, reason, instance_id)
             sessions = [self._load(tx, session_id) for session_id in ids]
         return Reconnection(image_id, instance_id, previous, changed, sessions)
 
@@ -247,7 +283,7 @@ class SessionManager:
         with self.store.write() as tx:
             tx.set_image_status(image_id, "orphaned", None, None)
             tx.add_event(image_id, now, "orphaned", None, None)
-            return tx.set_status(self.client_id, image_id, ("detached",), "orphaned", now)
+            return tx.move_sessions(self.client_id, image_id, ("detached",), "orphaned", now)
 
     def connection_history(self, image_id: str, limit: int = 100) -> list[ConnectionEvent]:
         """The latest connection events of an image, newest first."""

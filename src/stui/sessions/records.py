@@ -8,16 +8,12 @@ from typing import Any, Literal, get_args
 import msgspec
 
 from stui.sessions.state import SessionState
+from stui.status import ConnectionStatus
 
 SessionStatus = Literal["active", "detached", "orphaned", "closed"]
 SESSION_STATUSES: tuple[SessionStatus, ...] = get_args(SessionStatus)
 
-ImageStatus = Literal[
-    "unknown", "connecting", "connected", "degraded", "disconnected", "orphaned", "removed"
-]
-IMAGE_STATUSES: tuple[ImageStatus, ...] = get_args(ImageStatus)
-
-CleanupScope = Literal["orphaned", "older_than"]
+CleanupKind = Literal["orphaned", "older_than"]
 
 
 class SessionInfo(msgspec.Struct, frozen=True):
@@ -45,7 +41,7 @@ class Session(SessionInfo, frozen=True):
     state: SessionState
 
 
-class SessionStats(msgspec.Struct, frozen=True):
+class SessionCounts(msgspec.Struct, frozen=True):
     """Counts by status for one image (or all), the stored state size and last use."""
 
     image_id: str | None
@@ -69,7 +65,7 @@ class CleanupRecord(msgspec.Struct, frozen=True):
     at: datetime
     image_id: str | None
     client_id: str
-    scope: CleanupScope
+    scope: CleanupKind
     older_than: timedelta | None
     policy: bool
     cleaned: int
@@ -78,12 +74,16 @@ class CleanupRecord(msgspec.Struct, frozen=True):
 
 
 class ConnectionEvent(msgspec.Struct, frozen=True):
-    """A change of an image's connection status, as the images layer reported it."""
+    """A change of an image's connection status, as the images layer reported it.
+
+    `event` is a ConnectionStatus value, or "restarted" when the image came back as a
+    new instance (its image-side sessions and workspace variables were lost).
+    """
 
     id: int
     image_id: str
     at: datetime
-    event: ImageStatus
+    event: str
     reason: str | None
     instance_id: str | None
 
@@ -97,7 +97,7 @@ class ImageRecord(msgspec.Struct, frozen=True):
     dialect: str | None
     instance_id: str | None
     last_seen_at: datetime | None
-    status: ImageStatus
+    status: ConnectionStatus
     metadata: dict[str, Any]
 
 

@@ -15,14 +15,14 @@ import msgspec
 
 from stui.sessions.errors import InvalidStateError
 
-EvalMode = Literal["do", "print", "inspect"]
+EntryMode = Literal["do", "print", "inspect", "debug"]
 
 
 class HistoryEntry(msgspec.Struct, frozen=True):
     """One evaluation: the code, how it was run and what it answered (None if nothing)."""
 
     code: str
-    mode: EvalMode
+    mode: EntryMode
     result: str | None
     at: datetime
 
@@ -42,12 +42,17 @@ class Selection(msgspec.Struct, frozen=True):
 
 
 class SessionState(msgspec.Struct, frozen=True):
-    """Workspace buffers by name, history (oldest first), open tools and selections."""
+    """Workspace buffers by name, history (oldest first), open tools and selections.
+
+    `variables` names the workspace variables this client bound in the image-side
+    session, so that an image restart can say which were lost.
+    """
 
     buffers: dict[str, str] = msgspec.field(default_factory=dict)
     history: list[HistoryEntry] = msgspec.field(default_factory=list)
     tools: list[OpenTool] = msgspec.field(default_factory=list)
     selections: dict[str, Selection] = msgspec.field(default_factory=dict)
+    variables: list[str] = msgspec.field(default_factory=list)
 
 
 _encoder = msgspec.json.Encoder()

@@ -1,66 +1,151 @@
-"""Evaluate in a client session: the image-side session is found or made, and the
-evaluation lands in the session's history, so it survives restarts on both sides."""
+"""Evaluate in a session: the one evaluation pipeline of the CLI and the TUI.
+
+The image-side session is found or made by the workbench's handle; one that expired
+meanwhile is re-created once. A timeout or a cancellation interrupts the evaluation in
+the image before giving up. Every outcome, refusals and lost links included, lands in
+the session's history, so it survives restarts on both sides.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from datetime import UTC, datetime
+from typing import Final
 
 import msgspec
 
+from stui.dialects import dialect
 from stui.images.sync import ensure_image_session
-from stui.protocol.errors import EvaluationFailed, NoSession
-from stui.protocol.messages import EvalError, EvalMode, Result
-from stui.sessions.manager import SessionManager
+from stui.protocol import (
+    EvalError,
+    EvalMode,
+    Evaluate,
+    NoSession,
+    ProtocolError,
+    RemoteError,
+    Result,
+)
 from stui.sessions.state import HistoryEntry
-from stui.transport import ImageClient
+from stui.tools.outcomes import (
+    Evaluated,
+    Failed,
+    Interrupted,
+    Lost,
+    Outcome,
+    Refused,
+    TimedOut,
+    summary,
+)
+from stui.transport import ConnectionClosed, ConnectionTimeout, TransportError
+from stui.workbench import SessionHandle
 
-HISTORY_LIMIT = 1000
+HISTORY_LIMIT: Final = 1000
+INTERRUPT_TIMEOUT: Final = 2.0
+DEFAULT_TIMEOUT: Final = 60.0
+
+# `name :=` or Squeak's `name _` at the start of a statement; declared temporaries
+# (`| a b |`) are not workspace variables.
+_ASSIGNMENT = re.compile(r"(?:^|[.\[(|]\s*)([a-z][A-Za-z0-9]*)\s*(?::=|_(?![A-Za-z0-9]))", re.M)
+_TEMPS = re.compile(r"^\s*\|([^|]*)\|")
 
 
-async def evaluate_in_session(
-    conn: ImageClient,
-    manager: SessionManager,
-    session_id: str,
+async def evaluate(
+    handle: SessionHandle,
     code: str,
-    mode: EvalMode = EvalMode.PRINT,
+    mode: EvalMode | str = EvalMode.PRINT,
     timeout: float | None = None,
-) -> Result | EvalError:
-    """Evaluate code in a client session; answer the Result or the EvalError.
+) -> Outcome:
+    """Evaluate code in the handle's session and record the outcome in its history."""
+    mode = EvalMode(mode)
+    outcome = _refusal(handle, code)
+    if outcome is None:
+        try:
+            outcome = await _run(handle, code, mode, timeout or DEFAULT_TIMEOUT)
+        except asyncio.CancelledError:
+            await interrupt(handle)
+            record(handle, code, mode, Interrupted("cancelled by the user"))
+            raise
+    record(handle, code, mode, outcome)
+    return outcome
 
-    An image-side session that has expired meanwhile is re-created once.
-    """
-    session = manager.get_session(session_id)
-    image_session = await ensure_image_session(conn, manager, session)
+
+async def interrupt(handle: SessionHandle) -> bool:
+    """Interrupt what runs in the handle's session; answer whether the image said so."""
     try:
-        reply = await _evaluate(conn, code, mode, image_session, timeout)
-    except NoSession:
-        manager.bind_image_session(session_id, None)
-        session = manager.get_session(session_id)
-        image_session = await ensure_image_session(conn, manager, session)
-        reply = await _evaluate(conn, code, mode, image_session, timeout)
-    record(manager, session_id, code, mode, reply)
-    return reply
+        reply = await asyncio.wait_for(
+            handle.client.interrupt(handle.image_session_id), INTERRUPT_TIMEOUT
+        )
+    except (TransportError, RemoteError, ProtocolError, TimeoutError):
+        return False
+    return reply.was_running
 
 
-async def _evaluate(
-    conn: ImageClient, code: str, mode: EvalMode, session: str, timeout: float | None
-) -> Result | EvalError:
-    try:
-        return await conn.evaluate(code, mode=mode, session=session, timeout=timeout)
-    except EvaluationFailed as e:
-        return e.error
-
-
-def record(
-    manager: SessionManager, session_id: str, code: str, mode: EvalMode, reply: Result | EvalError
-) -> None:
-    """Append the evaluation to the session's history (bounded) and save the state."""
-    match reply:
-        case Result(value=value):
-            result = value
-        case EvalError(kind=kind, message=message):
-            result = f"{kind} error: {message}"
-    state = manager.get_session(session_id).state
-    entry = HistoryEntry(code=code, mode=mode.value, result=result, at=datetime.now(UTC))
+def record(handle: SessionHandle, code: str, mode: EvalMode, outcome: Outcome) -> None:
+    """Append the evaluation to the session's history (bounded) and note new variables."""
+    state = handle.sessions.get_session(handle.session_id).state
+    entry = HistoryEntry(code=code, mode=mode.value, result=summary(outcome), at=_now())
     history = [*state.history, entry][-HISTORY_LIMIT:]
-    manager.save_state(session_id, msgspec.structs.replace(state, history=history))
+    variables = state.variables
+    if isinstance(outcome, Evaluated):
+        variables = sorted({*variables, *assigned_variables(code)})
+    updated = msgspec.structs.replace(state, history=history, variables=variables)
+    handle.sessions.save_state(handle.session_id, updated)
+
+
+def assigned_variables(code: str) -> set[str]:
+    """Names the code assigns at statement level that it does not declare."""
+    declared = _TEMPS.match(code)
+    temps = set(declared.group(1).split()) if declared else set()
+    return {name for name in _ASSIGNMENT.findall(code) if name not in temps} - {
+        "self",
+        "super",
+        "thisContext",
+    }
+
+
+def _refusal(handle: SessionHandle, code: str) -> Refused | None:
+    """Refuse up front what the image cannot hold, naming the character."""
+    known = dialect(handle.dialect)
+    bad = known.check_text(code) if known is not None else None
+    return None if bad is None else Refused("encoding", bad.describe("code"))
+
+
+async def _run(handle: SessionHandle, code: str, mode: EvalMode, timeout: float) -> Outcome:
+    request = Evaluate(code=code, mode=mode, session=handle.image_session_id)
+    try:
+        try:
+            reply = await handle.client.call(request, timeout)
+        except NoSession:
+            handle.sessions.bind_image_session(handle.session_id, None)
+            session = handle.sessions.get_session(handle.session_id)
+            handle.image_session_id = await ensure_image_session(
+                handle.client, handle.sessions, session
+            )
+            request = msgspec.structs.replace(request, session=handle.image_session_id)
+            reply = await handle.client.call(request, timeout)
+    except ConnectionTimeout:
+        return TimedOut(timeout, await interrupt(handle))
+    except ConnectionClosed as e:
+        return Lost(str(e))
+    except RemoteError as e:
+        return Refused(e.code, e.message)
+    except (TransportError, ProtocolError) as e:
+        return Lost(str(e))
+    return _outcome(reply)
+
+
+def _outcome(reply: object) -> Outcome:
+    match reply:
+        case Result(value=value, class_=class_name, truncated=truncated, elapsed_ms=ms):
+            return Evaluated(value, class_name, truncated, ms)
+        case EvalError(kind="interrupted", message=message):
+            return Interrupted(message)
+        case EvalError() as e:
+            return Failed(e.kind, e.message, e.position, e.error_class, e.receiver, tuple(e.stack))
+        case _:
+            return Lost(f"unexpected reply {reply!r}")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -212,8 +212,7 @@ class ImageClient:
 
 
 def _offered(tag: str, capabilities: frozenset[str]) -> bool:
-    # Servers before the exact list announced the session.* family as "sessions".
-    return tag in capabilities or (tag.startswith("session.") and "sessions" in capabilities)
+    return tag in capabilities
 
 
 def _opt(value: Any) -> Any:

@@ -1,6 +1,7 @@
-"""The per-image connection state machine.
+"""The per-image connection state machine: one vocabulary for the registry, the
+health monitor, the session store and its SQL check.
 
-    connecting → connected ⇄ degraded → disconnected → orphaned,  and removed
+    unknown (stored, never reached in this run) → connecting → connected ⇄ degraded → disconnected → orphaned,  and removed
 
 `degraded`: the image answers late or missed a ping. `disconnected`: it missed
 `miss_limit` pings in a row or its connection dropped; reconnecting goes on with back-off.
@@ -14,6 +15,7 @@ from enum import StrEnum
 
 
 class ConnectionStatus(StrEnum):
+    UNKNOWN = "unknown"
     CONNECTING = "connecting"
     CONNECTED = "connected"
     DEGRADED = "degraded"

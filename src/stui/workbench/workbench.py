@@ -1,0 +1,373 @@
+"""Workbench: the one composition root, as jupyter_client's MultiKernelManager is.
+
+It owns the session store, the image registry, the health monitor and endpoint
+discovery. It is the only place that resolves an image name (local runtime files,
+added endpoints and images remembered from earlier runs alike), it lends a typed
+client per image and a handle per session, and it publishes what changes to its
+subscribers. The CLI, the TUI and the tests get everything from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+import msgspec
+
+from stui.identity import client_id
+from stui.images.endpoints import Endpoint, RegistryError
+from stui.images.health import HealthMonitor
+from stui.images.registry import ImageEntry, ImageRegistry
+from stui.images.sync import ensure_image_session
+from stui.protocol import Event, ProtocolError, RemoteError, Unknown
+from stui.sessions.manager import SessionManager
+from stui.sessions.records import CleanupRecord, Reconnection, Session, SessionInfo
+from stui.sessions.store import SessionStore, default_path
+from stui.status import ConnectionStatus
+from stui.transport import ImageClient, TransportError
+from stui.workbench.config import WorkbenchConfig
+from stui.workbench.errors import ImageUnavailable, SessionOfAnotherImage, UnknownImage
+from stui.workbench.events import (
+    ImageChanged,
+    ImagePushed,
+    Notice,
+    SessionsChanged,
+    WorkbenchEvent,
+)
+from stui.workbench.handles import RestartNotice, SessionHandle
+from stui.workbench.local import LocalImages
+from stui.workbench.views import ImageView, view_of
+
+Listener = Callable[[WorkbenchEvent], None]
+PROBE_PINGS = 3
+
+
+class Workbench:
+    """Everything above the core goes through one of these."""
+
+    def __init__(self, config: WorkbenchConfig | None = None) -> None:
+        self.config = config or WorkbenchConfig()
+        self.sessions = SessionManager(
+            SessionStore(self.config.store_path or default_path()),
+            self.config.client_id or client_id(),
+        )
+        self.local = LocalImages()
+        self.registry = ImageRegistry(self.sessions.list_images())
+        self.registry.subscribe(self._on_entry)
+        self._monitor: HealthMonitor | None = None
+        self._clients: dict[str, ImageClient] = {}  # one-shot mode: opened on demand
+        self._listeners: list[Listener] = []
+        self._pending_restarts: dict[str, RestartNotice] = {}
+        self._was_up: dict[str, bool] = {}
+        self._started = False
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Discover endpoints; with `watch`, start the health monitor (never waits on
+        an image: they connect in the background)."""
+        if self._started:
+            return
+        self._started = True
+        found = await asyncio.to_thread(self._discover_quietly)
+        self.registry.refresh(found)
+        if self.config.watch:
+            self._monitor = HealthMonitor(
+                self.registry,
+                self.sessions,
+                self.config.health,
+                on_event=self._on_pushed,
+                on_restart=self._on_restart,
+            )
+            await self._monitor.start()
+
+    async def stop(self) -> None:
+        if self._monitor is not None:
+            await self._monitor.stop()
+            self._monitor = None
+        for client in list(self._clients.values()):
+            await client.close()
+        self._clients.clear()
+        self.sessions.store.close()
+
+    async def __aenter__(self) -> Workbench:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- events ---------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call listener with every WorkbenchEvent; answer a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _publish(self, event: WorkbenchEvent) -> None:
+        for listener in list(self._listeners):
+            with contextlib.suppress(Exception):
+                listener(event)
+
+    def _on_entry(self, entry: ImageEntry) -> None:
+        up = entry.status.is_up
+        if self._was_up.get(entry.name) and entry.status is ConnectionStatus.DISCONNECTED:
+            reason = entry.history[-1].reason if entry.history else "gone"
+            self._publish(Notice(entry.name, f"{entry.name} went away: {reason}", "warning"))
+        self._was_up[entry.name] = up
+        self._publish(ImageChanged(entry.name, self._view(entry)))
+
+    def _on_pushed(self, name: str, event: Event | Unknown) -> None:
+        self._publish(ImagePushed(name, event))
+
+    def _on_restart(self, name: str, back: Reconnection) -> None:
+        for session in back.sessions:
+            notice = self._restart_notice(name, back, session)
+            if notice is not None:
+                self._pending_restarts[session.id] = notice
+        self._publish(Notice(name, f"{name} restarted: workspace variables were lost"))
+        self._publish(SessionsChanged(back.image_id))
+
+    # -- images ---------------------------------------------------------------------
+
+    def images(self) -> list[ImageView]:
+        return [self._view(entry) for entry in self.registry.entries()]
+
+    def image(self, name: str) -> ImageView:
+        return self._view(self._entry(name))
+
+    def _view(self, entry: ImageEntry) -> ImageView:
+        return view_of(entry, self.registry.duplicates(entry))
+
+    def _entry(self, name: str) -> ImageEntry:
+        """Resolve an image name: the one place that does."""
+        self.local.check_name(name)
+        entry = self.registry.find(name)
+        if entry is None or (entry.endpoint is None and not self.config.watch):
+            self.registry.refresh(self._discover_quietly())  # started or added meanwhile
+            entry = self.registry.find(name)
+        if entry is None:
+            known = ", ".join(e.name for e in self.registry.entries()) or "none"
+            raise UnknownImage(
+                f"no image named {name!r} is known (known: {known}); "
+                "start one (stui image start NAME) or add one (stui images add)"
+            )
+        return entry
+
+    def _discover_quietly(self) -> list[Endpoint]:
+        """Discovery that survives a corrupt list of added images (noted, not raised)."""
+        try:
+            return self.registry.discover()
+        except RegistryError as e:
+            self._publish(Notice("", str(e), "error"))
+            return []
+
+    async def wait_for(
+        self, name: str, *statuses: ConnectionStatus, timeout: float = 10.0
+    ) -> ImageView:
+        """Wait until an image reaches one of statuses; TimeoutError otherwise."""
+        deadline = time.monotonic() + timeout
+        while True:
+            entry = self.registry.find(name)
+            if entry is not None and entry.status in statuses:
+                return self._view(entry)
+            if time.monotonic() > deadline:
+                now = entry.status if entry else "unknown"
+                raise TimeoutError(
+                    f"{name} is {now}, not {', '.join(statuses)}, after {timeout:g} s"
+                )
+            await asyncio.sleep(0.02)
+
+    async def client(self, name: str) -> ImageClient:
+        """A connected client of the named image; ImageUnavailable if it is not up."""
+        entry = self._entry(name)
+        if self._monitor is not None:
+            self._monitor.watch(entry)
+            client = self._monitor.client(name)
+            if client is None:
+                raise ImageUnavailable(
+                    f"{name} is {entry.status}"
+                    + (f": {entry.last_error}" if entry.last_error else "")
+                )
+            return client
+        client = self._clients.get(name)
+        if client is not None and client.state.value == "ready":
+            return client
+        client = await self._connect(entry)
+        self._clients[name] = client
+        identity = client.welcome.image  # type: ignore[union-attr]
+        self.sessions.save_image(
+            identity.image_id,
+            name=entry.name,
+            address=client.address,
+            dialect=identity.dialect,
+            metadata={"version": identity.version, "image_path": identity.image_path},
+        )
+        return client
+
+    async def _connect(self, entry: ImageEntry) -> ImageClient:
+        if entry.endpoint is None:
+            raise ImageUnavailable(
+                f"{entry.name} is not running here (no runtime file or address); "
+                f"start it with: stui image start {entry.name}"
+            )
+        endpoint = entry.endpoint
+        client = ImageClient(endpoint.address, endpoint.token, self.sessions.client_id)
+        try:
+            welcome = await client.connect(timeout=self.config.connect_timeout)
+        except BaseException:
+            await client.close()
+            raise
+        self.registry.set_identity(entry, welcome.image)
+        self.registry.set_status(entry, ConnectionStatus.CONNECTED, "connected")
+        return client
+
+    def add_image(self, name: str, address: str, token: str) -> ImageView:
+        entry = self.registry.add(name, address, token)
+        if self._monitor is not None:
+            self._monitor.watch(entry)
+        return self._view(entry)
+
+    async def remove_image(self, name: str) -> ImageView:
+        """Forget an image: no longer listed or watched; its stored sessions stay."""
+        entry = self._entry(name)
+        if self._monitor is not None:
+            await self._monitor.forget(name)
+        client = self._clients.pop(name, None)
+        if client is not None:
+            await client.close()
+        self.registry.remove(name)
+        if entry.image_id is not None:
+            self.sessions.update_connection_status(
+                entry.image_id, ConnectionStatus.REMOVED, "removed by the user"
+            )
+        return self._view(entry)
+
+    async def reconnect(self, name: str) -> None:
+        self._entry(name)
+        if self._monitor is not None:
+            await self._monitor.reconnect(name)
+
+    async def probe(self, seconds: float = 3.0) -> list[ImageView]:
+        """Reach every image once, for a listing: identity and latency, and no writes."""
+        entries = [e for e in self.registry.entries() if e.endpoint is not None]
+        await asyncio.gather(*(self._probe(e, seconds) for e in entries))
+        return self.images()
+
+    async def _probe(self, entry: ImageEntry, seconds: float) -> None:
+        try:
+            client = await asyncio.wait_for(self._connect(entry), seconds)
+        except (TransportError, RemoteError, ProtocolError, TimeoutError, OSError) as e:
+            entry.last_error = str(e) or type(e).__name__
+            self.registry.set_status(entry, ConnectionStatus.DISCONNECTED, entry.last_error)
+            return
+        try:
+            for _ in range(PROBE_PINGS):
+                result = await client.ping()
+                pong = result.pong
+                self.registry.seen(entry, result.rtt, pong.busy, pong.sessions, pong.unsaved)
+        except (TransportError, RemoteError, ProtocolError) as e:
+            entry.last_error = str(e)
+        finally:
+            await client.close()
+
+    # -- sessions -------------------------------------------------------------------
+
+    async def image_id(self, name: str) -> str:
+        """The image_id behind a name; connects once when no run has seen it yet."""
+        entry = self._entry(name)
+        if entry.image_id is None:
+            await self.client(name)
+        assert entry.image_id is not None
+        return entry.image_id
+
+    def image_name(self, image_id: str) -> str:
+        """A display name for an image_id (the first 8 characters if it has none)."""
+        for entry in self.registry.entries():
+            if entry.image_id == image_id:
+                return entry.name
+        record = self.sessions.get_image(image_id)
+        return (record.name if record and record.name else None) or image_id[:8]
+
+    async def create_session(self, image: str, label: str | None = None) -> Session:
+        session = self.sessions.create_session(await self.image_id(image), label)
+        self._publish(SessionsChanged(session.image_id))
+        return session
+
+    def close_session(self, ref: str) -> SessionInfo:
+        info = self.sessions.close_session(self.sessions.find_session(ref).id)
+        self._publish(SessionsChanged(info.image_id))
+        return info
+
+    def cleanup_orphaned(
+        self, image_id: str | None = None, older_than: timedelta | None = None
+    ) -> CleanupRecord:
+        record = self.sessions.cleanup_orphaned(image_id, older_than)
+        self._publish(SessionsChanged(image_id))
+        return record
+
+    async def open_session(
+        self, image: str | None, ref: str | None = None, label: str | None = None
+    ) -> SessionHandle:
+        """A handle on a session, its image-side session made or found.
+
+        `ref` names a session by id, label or unique id prefix; without it, the image's
+        most recently used open session, or a new one. `image` may be None with a `ref`:
+        the session's own image is used. A session never moves to another image.
+        """
+        info = self.sessions.find_session(ref) if ref is not None else None
+        if image is None:
+            if info is None:
+                raise UnknownImage("name an image, or a session that belongs to one")
+            image = self.image_name(info.image_id)
+        client = await self.client(image)
+        identity = client.welcome.image  # type: ignore[union-attr]
+        if info is not None and info.image_id != identity.image_id:
+            raise SessionOfAnotherImage(
+                f"session {ref} belongs to image {self.image_name(info.image_id)}, not {image}; "
+                "its variables live there (clone or move it explicitly)"
+            )
+        back = self.sessions.handle_reconnection(
+            identity.image_id, identity.instance_id, activate=False
+        )
+        session = self._pick_session(identity.image_id, info, label)
+        notice = self._pending_restarts.pop(session.id, None)
+        if back.instance_changed:
+            notice = self._restart_notice(image, back, session)
+        if notice is not None:
+            session = self.sessions.get_session(session.id)
+        image_session = await ensure_image_session(client, self.sessions, session)
+        return SessionHandle(
+            image=image,
+            image_id=identity.image_id,
+            session_id=session.id,
+            image_session_id=image_session,
+            dialect=identity.dialect,
+            client=client,
+            sessions=self.sessions,
+            restarted=notice,
+        )
+
+    def _pick_session(self, image_id: str, info: SessionInfo | None, label: str | None) -> Session:
+        if info is not None:
+            return self.sessions.get_session(info.id)
+        with contextlib.suppress(LookupError):
+            return self.sessions.restore_session(image_id)
+        session = self.sessions.create_session(image_id, label)
+        self._publish(SessionsChanged(image_id))
+        return session
+
+    def _restart_notice(
+        self, image: str, back: Reconnection, session: Session
+    ) -> RestartNotice | None:
+        """Which of a session's workspace variables a restart lost, said once: the
+        recorded names are cleared as they are reported."""
+        session = self.sessions.get_session(session.id)
+        lost = tuple(session.state.variables)
+        if not lost:
+            return None
+        self.sessions.save_state(session.id, msgspec.structs.replace(session.state, variables=[]))
+        return RestartNotice(image, back.instance_id, back.previous_instance_id, lost)
