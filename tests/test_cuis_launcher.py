@@ -33,7 +33,7 @@ def test_the_cli_creates_starts_lists_and_stops_a_cuis_image(
     assert "(cuis," in created.output
     started = runner.invoke(cli, ["image", "start", "mine"])
     assert started.exit_code == 0, started.output
-    rows = [json.loads(line) for line in runner.invoke(cli, ["image", "list", "--json"]).output.splitlines()]  # fmt: skip
+    rows = json.loads(runner.invoke(cli, ["image", "list", "--json"]).output)
     assert [(r["name"], r["dialect"], r["running"]) for r in rows] == [("mine", "cuis", True)]
     assert runner.invoke(cli, ["image", "stop", "mine"]).exit_code == 0
     assert "stopped" in runner.invoke(cli, ["image", "list"]).output
