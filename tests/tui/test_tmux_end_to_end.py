@@ -32,14 +32,18 @@ class Tmux:
         )
 
     def keys(self, *keys: str, literal: bool = False) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys], check=True)
+        subprocess.run(
+            ["tmux", "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys], check=True
+        )
         time.sleep(0.15)
 
     def type(self, text: str) -> None:
         self.keys(text, literal=True)
 
     def screen(self) -> str:
-        done = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
+        done = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+        )
         return done.stdout
 
     def wait(self, predicate: Callable[[str], bool], timeout: float = 10.0, what: str = "") -> str:
@@ -53,7 +57,10 @@ class Tmux:
             time.sleep(0.1)
 
     def alive(self) -> bool:
-        return subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True).returncode == 0
+        return (
+            subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True).returncode
+            == 0
+        )
 
     def kill(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
@@ -77,7 +84,9 @@ def test_a_person_uses_stui_in_tmux(start_images, stui_home: Path) -> None:
     tmux = Tmux(stui_home)
     tmux.start()
     try:
-        tmux.wait(lambda s: "connected" in sidebar_line(s, "img-0") and "Do it" in s, what="start-up")
+        tmux.wait(
+            lambda s: "connected" in sidebar_line(s, "img-0") and "Do it" in s, what="start-up"
+        )
         time.sleep(0.5)
         # 1. x := 42 in image 1
         tmux.type("x := 42")
@@ -102,7 +111,9 @@ def test_a_person_uses_stui_in_tmux(start_images, stui_home: Path) -> None:
         # 4. kill -9 image 2: disconnected within 3 s, one notice
         os.kill(infos[1].pid, signal.SIGKILL)
         killed = time.monotonic()
-        screen = tmux.wait(lambda s: "disconnected" in sidebar_line(s, "img-1"), timeout=3, what="disconnected")
+        screen = tmux.wait(
+            lambda s: "disconnected" in sidebar_line(s, "img-1"), timeout=3, what="disconnected"
+        )
         assert time.monotonic() - killed < 3
         time.sleep(1.0)
         assert tmux.screen().count("img-1 went away") == 1
@@ -114,7 +125,9 @@ def test_a_person_uses_stui_in_tmux(start_images, stui_home: Path) -> None:
             time.sleep(0.1)
         assert not tmux.alive()
         tmux.start()
-        screen = tmux.wait(lambda s: "connected" in sidebar_line(s, "img-0") and "Do it" in s, what="restart")
+        screen = tmux.wait(
+            lambda s: "connected" in sidebar_line(s, "img-0") and "Do it" in s, what="restart"
+        )
         tmux.wait(lambda s: "x := 42" in s and "x 42" in s, what="workspace restored")
         assert "orphaned" in sidebar_line(screen, "img-1")
         # 6. clean up the orphaned sessions from the sessions panel, with confirmation

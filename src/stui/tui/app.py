@@ -95,7 +95,7 @@ class StuiApp(App[None]):
     def compose(self) -> ComposeResult:
         self.sidebar = ImagesSidebar(live=self.live, id="sidebar")
         self.work = ContentSwitcher(id="work", initial="no-image")
-        self.status_bar = StatusBar(id="status")
+        self.status_bar = StatusBar(live=self.live, id="status")
         with Horizontal(id="main"):
             yield self.sidebar
             with self.work:
