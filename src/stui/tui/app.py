@@ -239,6 +239,8 @@ class StuiApp(App[None]):
         await self.switch_to(name)
         await self.contexts[name].switch_session(info.id)
         self.status_bar.session = info.id
+        # The sessions panel is still closing: focus once the main screen is back.
+        self.set_timer(0.1, self.contexts[name].workspace.focus_editor)
 
     async def clone_session(self, info: SessionInfo, target: str) -> None:
         source = self.wb.sessions.get_session(info.id).state
