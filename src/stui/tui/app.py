@@ -19,7 +19,6 @@ from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from stui.errors import StuiError
-from stui.images.health import HealthPolicy
 from stui.sessions.records import SessionInfo
 from stui.sessions.state import SessionState
 from stui.tui import keys
@@ -36,6 +35,7 @@ from stui.tui.widgets.images_sidebar import ImagesSidebar
 from stui.tui.widgets.status_bar import StatusBar
 from stui.tui.widgets.workspace import Shown, Workspace
 from stui.workbench import (
+    HealthPolicy,
     ImageChanged,
     ImagePushed,
     ImageView,
