@@ -12,16 +12,14 @@ PY=.venv/bin/python
 DEMOS=(demo-1 demo-2 demo-3)
 $STUI image prepare >/dev/null
 
-# One JSON object per line; answers the names that are created, or running, one a line.
+# The names of the local images that are created, or running, one a line.
 names() {
   $STUI image list --json | $PY -c '
 import json, sys
 want = sys.argv[1]
-for line in sys.stdin:
-    if line.strip():
-        row = json.loads(line)
-        if want == "created" or row.get("running"):
-            print(row["name"])
+for row in json.load(sys.stdin):
+    if want == "created" or row["running"]:
+        print(row["name"])
 ' "$1"
 }
 

@@ -11,7 +11,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+from cuis_vm import CuisKit, CuisVmUnavailable, kit
 from stui import launcher
+from stui.dialects import DialectSource
 from stui.dialects.squeak.launcher import HEADLESS, SqueakLauncher
 from stui.launcher.runtime import RuntimeInfo
 
@@ -20,6 +22,47 @@ from stui.launcher.runtime import RuntimeInfo
 def template() -> Path:
     """The prepared STUI template (prepared once, cached across runs)."""
     return SqueakLauncher().prepare_template()
+
+
+@pytest.fixture(scope="session")
+def cuis_kit() -> CuisKit:
+    """The Cuis VM (built once from ../shared/cuis, cached by hash), stock image and packages.
+
+    A VM that cannot be built fails every Cuis test with the build's message."""
+    try:
+        return kit()
+    except CuisVmUnavailable as e:
+        pytest.fail(f"Cuis tests need the Cuis VM: {e}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def cuis_source(cuis_kit: CuisKit) -> DialectSource:
+    """The VM, stock image and packages a Cuis user would name at `stui image create`."""
+    return DialectSource(str(cuis_kit.vm), str(cuis_kit.image_zip), str(cuis_kit.packages))
+
+
+@pytest.fixture
+def start_cuis_images(
+    stui_home: Path, cuis_source: DialectSource
+) -> Callable[..., list[RuntimeInfo]]:
+    """Create and start n Cuis images named cuis-0 … (or with a given prefix)."""
+    counter = iter(range(10_000))
+
+    def start(n: int, prefix: str = "cuis", **options: object) -> list[RuntimeInfo]:
+        infos = []
+        for _ in range(n):
+            name = f"{prefix}-{next(counter)}"
+            launcher.create_image(name, "cuis", source=cuis_source)
+            infos.append(launcher.start_image(name, **options))
+        return infos
+
+    return start
+
+
+@pytest.fixture
+def running_cuis_image(start_cuis_images: Callable[..., list[RuntimeInfo]]) -> RuntimeInfo:
+    """One created and started Cuis image in a private STUI_HOME."""
+    return start_cuis_images(1)[0]
 
 
 @pytest.fixture
@@ -73,11 +116,14 @@ def running_image(start_images: Callable[..., list[RuntimeInfo]]) -> RuntimeInfo
     return start_images(1)[0]
 
 
+VM_NAMES = {"squeakvm", "squeak"}
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """A safety net: no VM started below this run's temporary directory outlives it."""
     base = str(session.config._tmp_path_factory.getbasetemp())  # type: ignore[attr-defined]
     for proc in psutil.process_iter(["name", "cmdline"]):
         cmdline = proc.info["cmdline"] or []
-        if proc.info["name"] == "squeakvm" and any(arg.startswith(base) for arg in cmdline):
+        if proc.info["name"] in VM_NAMES and any(arg.startswith(base) for arg in cmdline):
             with contextlib.suppress(psutil.Error):
                 proc.kill()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import subprocess
@@ -14,9 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from stui.cli.main import cli
-from stui.identity import client_id
 from stui.launcher.runtime import RuntimeInfo
-from stui.transport import ImageClient
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -60,16 +57,13 @@ def test_eval_errors_exit_1(running_image: RuntimeInfo) -> None:
 
 
 def test_eval_in_a_session_keeps_variables(running_image: RuntimeInfo) -> None:
-    async def create() -> str:
-        async with ImageClient(running_image.address, running_image.token, client_id()) as c:
-            return (await c.session_create("cli")).id
-
-    session = asyncio.run(create())
-    assert stui("eval", "--session", session, "--do", "x := 21").exit_code == 0
-    assert stui("eval", "--session", session, "x * 2").stdout == "42\n"
-    done = stui("eval", "--json", "--session", "s-" + "0" * 32, "1")
-    assert done.exit_code == 4
-    assert json.loads(done.stdout)["error"] == "no_session"
+    created = stui("sessions", "create", "--image", running_image.name, "--label", "cli")
+    session = created.stdout.strip()
+    assert stui("eval", "--session", "cli", "--do", "x := 21").exit_code == 0  # by label
+    assert stui("eval", "--session", session[:6], "x * 2").stdout == "42\n"  # by id prefix
+    done = stui("eval", "--json", "--session", "nosuch", "1")
+    assert done.exit_code == 1
+    assert json.loads(done.stdout)["error"] == "session_not_found"
 
 
 def test_eval_timeout_interrupts_and_exits_3(running_image: RuntimeInfo) -> None:
@@ -83,31 +77,32 @@ def test_eval_timeout_interrupts_and_exits_3(running_image: RuntimeInfo) -> None
 def test_connection_failures_exit_3(stui_home: object) -> None:
     done = stui("eval", "--image", "nosuch", "1")
     assert done.exit_code == 3
-    assert "stui image start nosuch" in done.stderr
+    assert "stui image start NAME" in done.stderr
     done = stui("eval", "1")
     assert done.exit_code == 3
     assert "no image is running" in done.stderr
     address = f"tcp://127.0.0.1:{free_port()}"
-    done = stui("eval", "--json", "--address", address, "--token", "t", "1")
+    assert stui("images", "add", "far", "--address", address, "--token", "t").exit_code == 0
+    done = stui("eval", "--json", "--image", "far", "1")
     assert done.exit_code == 3
     obj = json.loads(done.stdout)
     assert obj["error"] == "connection"
-    assert "stui image list" in obj["message"]
+    assert "cannot reach an image" in obj["message"]
 
 
 def test_usage_errors_exit_2(stui_home: object) -> None:
     assert stui("eval", "--address", "tcp://127.0.0.1:1", "1").exit_code == 2
-    assert stui("eval", "--token", "t", "1").exit_code == 2
-    assert (
-        stui("eval", "--image", "a", "--address", "tcp://x:1", "--token", "t", "1").exit_code == 2
-    )
     assert stui("eval", "--timeout", "0", "1").exit_code == 2
     assert stui("eval", "  ").exit_code == 2
     assert stui("eval", "--image", "../x", "1").exit_code == 2
+    done = stui("eval", "--json", "--timeout", "0", "1")
+    assert done.exit_code == 2
+    assert json.loads(done.stdout)["error"] == "usage"
 
 
 def test_wrong_token_exits_4(running_image: RuntimeInfo) -> None:
-    done = stui("eval", "--address", running_image.address, "--token", "0" * 32, "1")
+    stui("images", "add", "wrong", "--address", running_image.address, "--token", "0" * 32)
+    done = stui("eval", "--image", "wrong", "1")
     assert done.exit_code == 4
     assert "unauthorized" in done.stderr
 

@@ -14,16 +14,15 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from stui import launcher, paths
-from stui.images.health import HealthMonitor, HealthPolicy
-from stui.images.registry import ImageRegistry
+from stui import launcher, paths, tools
+from stui.images.health import HealthPolicy
 from stui.protocol.errors import EvaluationFailed
-from stui.protocol.messages import EvalError, Result
 from stui.sessions.manager import SessionManager
 from stui.sessions.state import SessionState
 from stui.sessions.store import SessionStore
 from stui.status import ConnectionStatus as S
-from stui.tools.evaluate import evaluate_in_session
+from stui.transport import ImageClient
+from stui.workbench import Workbench, WorkbenchConfig
 
 FAST = HealthPolicy(interval=0.2, late_after=0.15, miss_limit=2, orphan_after=1.5,
                     backoff_initial=0.05, backoff_max=0.3, discover_every=0.2)  # fmt: skip
@@ -35,43 +34,48 @@ def make_manager(home: Path, client: str = CLIENT) -> SessionManager:
 
 
 class Client:
-    """One STUI client process's worth of objects: store, registry, monitor."""
+    """One STUI client process: a workbench watching the images."""
 
     def __init__(self, home: Path, policy: HealthPolicy = FAST, client: str = CLIENT) -> None:
-        self.manager = make_manager(home, client)
-        self.registry = ImageRegistry(self.manager)
-        self.monitor = HealthMonitor(self.registry, client, self.manager, policy)
+        config = WorkbenchConfig(health=policy, store_path=home / "sessions.db", client_id=client)
+        self.workbench = Workbench(config)
+        self.manager = self.workbench.sessions
+        self.registry = self.workbench.registry
 
-    def conn(self, name: str):
-        conn = self.monitor.connection(name)
+    def conn(self, name: str) -> ImageClient:
+        monitor = self.workbench._monitor
+        assert monitor is not None
+        conn = monitor.client(name)
         assert conn is not None, f"{name} is not connected"
         return conn
 
     async def wait(self, name: str, *statuses: S, timeout: float = 10.0):
-        return await self.monitor.wait_for(name, *statuses, timeout=timeout)
+        await self.workbench.wait_for(name, *statuses, timeout=timeout)
+        return self.registry.get(name)
 
     async def session(self, name: str) -> str:
         """A new client session on an image, with its image-side session made."""
-        entry = self.registry.get(name)
-        session = self.manager.create_session(entry.image_id, label=f"ws-{name}")
-        await evaluate_in_session(self.conn(name), self.manager, session.id, "nil")
+        session = await self.workbench.create_session(name, label=f"ws-{name}")
+        await self.value(name, session.id, "nil")
         return session.id
 
     async def value(self, name: str, session_id: str, code: str) -> str | None:
-        reply = await evaluate_in_session(self.conn(name), self.manager, session_id, code)
-        match reply:
-            case Result(value=value):
+        handle = await self.workbench.open_session(name, session_id)
+        match await tools.evaluate(handle, code):
+            case tools.Evaluated(value=value):
                 return value
-            case EvalError(message=message):
+            case tools.Failed(message=message):
                 return f"error: {message}"
+            case other:
+                return f"error: {other}"
 
 
 @pytest.fixture
 async def client(stui_home: Path) -> AsyncIterator[Client]:
     c = Client(stui_home)
-    await c.monitor.start()
+    await c.workbench.start()
     yield c
-    await c.monitor.stop()
+    await c.workbench.stop()
 
 
 async def test_six_images_connect_with_distinct_identities(start_images, client: Client) -> None:
@@ -102,7 +106,7 @@ async def test_isolation_between_images_sessions_and_clients(
     assert await client.value(a.name, s2, "secret") == "nil"
     assert await client.value(b.name, sb, "secret") == "nil"
     other = Client(stui_home / "other", client="c-" + "b" * 32)
-    await other.monitor.start()
+    await other.workbench.start()
     try:
         await other.wait(a.name, S.CONNECTED)
         so = await other.session(a.name)
@@ -111,7 +115,7 @@ async def test_isolation_between_images_sessions_and_clients(
         with pytest.raises(Exception, match="no_session"):
             await other.conn(a.name).evaluate("secret", session=stolen)
     finally:
-        await other.monitor.stop()
+        await other.workbench.stop()
 
 
 async def test_kill_disconnects_fast_orphans_then_cleanup(start_images, client: Client) -> None:
@@ -197,7 +201,7 @@ async def test_busy_image_stays_connected(start_images, client: Client) -> None:
 async def test_client_restart_restores_sessions_from_store(start_images, stui_home: Path) -> None:
     (info,) = start_images(1)
     first = Client(stui_home)
-    await first.monitor.start()
+    await first.workbench.start()
     await first.wait(info.name, S.CONNECTED)
     ids = [await first.session(info.name) for _ in range(3)]
     assert await first.value(info.name, ids[0], "survivor := 99") == "99"
@@ -205,11 +209,11 @@ async def test_client_restart_restores_sessions_from_store(start_images, stui_ho
     for n, sid in enumerate(ids):
         states[sid] = SessionState(buffers={"ws": f"buffer {n}"})
         first.manager.save_state(sid, states[sid])
-    await first.monitor.stop()
+    await first.workbench.stop()
     first.manager.store.close()
 
     second = Client(stui_home)
-    await second.monitor.start()
+    await second.workbench.start()
     try:
         await second.wait(info.name, S.CONNECTED)
         restored = second.manager.list_sessions(info.image_id)
@@ -220,7 +224,7 @@ async def test_client_restart_restores_sessions_from_store(start_images, stui_ho
             assert msgspec.structs.replace(session.state, history=[]) == states[sid]
         assert await second.value(info.name, ids[0], "survivor") == "99"
     finally:
-        await second.monitor.stop()
+        await second.workbench.stop()
 
 
 async def test_copied_image_is_flagged_as_duplicate(
@@ -239,14 +243,14 @@ async def test_copied_image_is_flagged_as_duplicate(
     launcher.start_image("copy")
     await client.wait(original.name, S.CONNECTED)
     await client.wait("copy", S.CONNECTED)
-    assert client.registry.get("copy").duplicates == (original.name,)
-    assert client.registry.get(original.name).duplicates == ("copy",)
+    assert client.workbench.image("copy").duplicates == (original.name,)
+    assert client.workbench.image(original.name).duplicates == ("copy",)
 
 
 async def test_wrong_token_is_reported_not_retried_silently(start_images, client: Client) -> None:
     (info,) = start_images(1)
     await client.wait(info.name, S.CONNECTED)
-    client.monitor.add("bad-token", info.address, "0" * 32)
+    client.workbench.add_image("bad-token", info.address, "0" * 32)
     await client.wait("bad-token", S.DISCONNECTED)
     assert "unauthorized" in (client.registry.get("bad-token").last_error or "")
 
@@ -257,7 +261,7 @@ async def test_cleanup_policy_removes_old_orphans_and_records_it(
     (info,) = start_images(1)
     policy = dataclasses.replace(FAST, orphan_after=0.3, cleanup_orphaned_after=0.2)
     c = Client(stui_home, policy)
-    await c.monitor.start()
+    await c.workbench.start()
     try:
         await c.wait(info.name, S.CONNECTED)
         sid = await c.session(info.name)
@@ -270,7 +274,7 @@ async def test_cleanup_policy_removes_old_orphans_and_records_it(
         (record,) = c.manager.cleanup_history(info.image_id)
         assert record.policy and record.session_ids == [sid]
     finally:
-        await c.monitor.stop()
+        await c.workbench.stop()
         os.waitpid(info.pid, 0)
 
 
@@ -279,33 +283,33 @@ async def test_an_image_away_since_an_earlier_run_is_orphaned_by_age(
 ) -> None:
     (info,) = start_images(1)
     first = Client(stui_home)
-    await first.monitor.start()
+    await first.workbench.start()
     await first.wait(info.name, S.CONNECTED)
     sid = await first.session(info.name)
     os.kill(info.pid, signal.SIGKILL)
     await first.wait(info.name, S.DISCONNECTED)
-    await first.monitor.stop()
+    await first.workbench.stop()
     os.waitpid(info.pid, 0)
     await asyncio.sleep(0.5)
     later = Client(stui_home, HealthPolicy(orphan_after=0.4, interval=0.1))
-    await later.monitor.start()
+    await later.workbench.start()
     try:
         await later.wait(info.name, S.ORPHANED, timeout=3)
         assert later.manager.get_session(sid).status == "orphaned"
     finally:
-        await later.monitor.stop()
+        await later.workbench.stop()
 
 
 async def test_a_failing_store_does_not_end_the_watch(start_images, stui_home: Path) -> None:
     (info,) = start_images(1)
     c = Client(stui_home)
     c.manager.store.close()  # every store operation now fails, as a broken disk would
-    await c.monitor.start()
+    await c.workbench.start()
     try:
         await asyncio.sleep(1.0)
         entry = c.registry.get(info.name)
         assert entry.status is not S.CONNECTED
         assert "closed" in (entry.last_error or "").lower()
-        assert c.monitor.is_watching(info.name)  # still trying, with back-off
+        assert c.workbench._monitor.is_watching(info.name)  # still trying, with back-off
     finally:
-        await c.monitor.stop()
+        await c.workbench.stop()

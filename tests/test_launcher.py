@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -177,12 +178,13 @@ def test_cli_lifecycle(stui_home: Path, template: Path) -> None:
     again = runner.invoke(cli, ["image", "create", "cli-img"])
     assert again.exit_code == 1 and "already exists" in again.output
     bad = runner.invoke(cli, ["image", "create", "../x"])
-    assert bad.exit_code == 1 and "invalid image name" in bad.output
+    assert bad.exit_code == 2 and "invalid image name" in bad.output
     started = runner.invoke(cli, ["image", "start", "cli-img"])
     assert started.exit_code == 0, started.output
     listing = runner.invoke(cli, ["image", "list"])
     assert "cli-img" in listing.output and "running" in listing.output
-    assert '"running": true' in runner.invoke(cli, ["image", "list", "--json"]).output
+    (row,) = json.loads(runner.invoke(cli, ["image", "list", "--json"]).output)
+    assert (row["name"], row["running"]) == ("cli-img", True)
     assert "already running" in runner.invoke(cli, ["image", "start", "cli-img"]).output
     assert runner.invoke(cli, ["image", "stop", "cli-img"]).exit_code == 0
     not_running = runner.invoke(cli, ["image", "stop", "cli-img"])

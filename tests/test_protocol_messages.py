@@ -18,11 +18,13 @@ from stui.protocol import (
     Evaluate,
     Hello,
     ImageInfo,
+    ImageSession,
     Incoming,
     Interrupt,
     Interrupted,
     Ping,
     Pong,
+    ProtocolError,
     Request,
     Result,
     ServerLimits,
@@ -30,7 +32,6 @@ from stui.protocol import (
     SessionCleanup,
     SessionClose,
     SessionCreate,
-    SessionInfo,
     SessionList,
     SessionListReply,
     SessionReply,
@@ -43,8 +44,9 @@ from stui.protocol import (
     encode,
     type_tag,
 )
+from test_ide_messages import IDE_INCOMING, IDE_REQUESTS
 
-SESSION = SessionInfo(
+SESSION = ImageSession(
     id="s-" + "a" * 32,
     label="ws",
     client_id="c-" + "b" * 32,
@@ -70,6 +72,7 @@ REQUESTS = [
     SessionStats(id=9),
     SessionCleanup(id=10, scope=CleanupScope.ORPHANED),
     SessionCleanup(id=10, scope=CleanupScope.OLDER_THAN, hours=24),
+    *IDE_REQUESTS,
 ]
 
 INCOMING = [
@@ -112,11 +115,14 @@ INCOMING = [
     SessionReply(id=5, session=SESSION),
     Closed(id=6, session="s-1"),
     SessionListReply(id=7, sessions=[SESSION, SESSION]),
-    SessionStatsReply(id=8, total=3, active=2, orphaned=1, context_size=5, last_activity="t"),
+    SessionStatsReply(
+        id=8, total=3, active=2, orphaned=1, context_size=5, last_activity="2026-11-22T02:10:00Z"
+    ),
     Cleaned(id=9, cleaned=1, remaining=2),
     ErrorReply(id=3, code="busy", message="session s-1 is evaluating"),
     ErrorReply(id=None, code="bad_request", message="not JSON"),
     Transcript(text="hello\n"),
+    *IDE_INCOMING,
 ]
 
 
@@ -203,3 +209,73 @@ def test_non_ascii_text_round_trips() -> None:
     message = Transcript(text="größe → ∑ \n\u00ff")
     assert decode(encode(message)) == message
     assert decode(b'{"type":"transcript","text":"gr\\u00f6\\u00dfe"}') == Transcript(text="größe")
+
+
+WELCOME = {
+    "type": "welcome",
+    "id": 1,
+    "protocol": "1.0",
+    "image": {"image_id": "a", "instance_id": "b", "started_at": "2026-11-22T02:10:00Z"},
+}
+RESULT = {
+    "type": "result",
+    "id": 3,
+    "value": "7",
+    "class": "X",
+    "truncated": False,
+    "elapsed_ms": 0,
+}
+
+
+def without(message: dict, *path: str) -> dict:
+    """A deep copy of message without the field at path."""
+    copy = json.loads(json.dumps(message))
+    inner = copy
+    for key in path[:-1]:
+        inner = inner[key]
+    del inner[path[-1]]
+    return copy
+
+
+def changed(message: dict, **fields: object) -> dict:
+    return {**message, **fields}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        without(WELCOME, "protocol"),
+        without(WELCOME, "image", "image_id"),
+        without(WELCOME, "image", "instance_id"),
+        changed(RESULT, elapsed_ms=1.0),
+        changed(RESULT, **{"class": None}),
+        without(RESULT, "truncated"),
+        {"type": "pong", "id": 2, "uptime_ms": 1, "busy": 0, "sessions": 0},
+    ],
+    ids=["no-protocol", "no-image_id", "no-instance_id", "float", "null-class", "no-truncated",
+         "int-as-bool"],
+)  # fmt: skip
+def test_the_documented_required_fields_and_types_are_enforced(message: dict) -> None:
+    """docs/protocol.md, "Messages": what a server must send, as the client checks it."""
+    with pytest.raises(ProtocolError) as caught:
+        decode(json.dumps(message).encode())
+    assert caught.value.request_id == message["id"]
+
+
+@pytest.mark.parametrize(
+    "stamp", ["yesterday", "2026-11-22", "2026-11-22 02:10:00Z", "2026-11-22T02:10:00+01:00", ""]
+)
+def test_timestamps_must_be_utc_iso_8601(stamp: str) -> None:
+    with pytest.raises(ProtocolError):
+        decode(json.dumps({**WELCOME, "image": {**WELCOME["image"], "started_at": stamp}}).encode())
+    session = {**json.loads(encode(SESSION)), "created_at": stamp}
+    with pytest.raises(ProtocolError):
+        decode(json.dumps({"type": "session", "id": 5, "session": session}).encode())
+
+
+@pytest.mark.parametrize("stamp", ["2026-11-22T02:10:00Z", "2026-11-22T02:10:00.123456Z"])
+def test_timestamps_may_carry_a_fraction_of_a_second(stamp: str) -> None:
+    welcome = decode(
+        json.dumps({**WELCOME, "image": {**WELCOME["image"], "started_at": stamp}}).encode()
+    )
+    assert isinstance(welcome, Welcome) and welcome.image.started_at == stamp

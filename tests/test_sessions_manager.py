@@ -318,7 +318,8 @@ def test_reconnection_to_a_restarted_image_clears_bindings(manager: SessionManag
     assert result.sessions[0].image_session_id is None
     kept_orphan = manager.get_session(orphan.id)
     assert (kept_orphan.status, kept_orphan.image_session_id) == ("orphaned", None)
-    assert "restarted" in (manager.connection_history(IMAGE)[0].reason or "")
+    event = manager.connection_history(IMAGE)[0]
+    assert (event.event, event.instance_id) == ("restarted", "inst-2")
 
 
 def test_a_status_reported_first_does_not_hide_a_restart(manager: SessionManager) -> None:

@@ -29,6 +29,7 @@ from stui.protocol import (
     EvaluationFailed,
     Hello,
     ImageInfo,
+    ImageSession,
     Incoming,
     Interrupt,
     Interrupted,
@@ -43,7 +44,6 @@ from stui.protocol import (
     SessionCleanup,
     SessionClose,
     SessionCreate,
-    SessionInfo,
     SessionList,
     SessionListReply,
     SessionReply,
@@ -74,7 +74,7 @@ pytestmark = pytest.mark.timeout(60)
 
 TOKEN = "secret-token"
 CLIENT = "c-" + "0" * 32
-SESSION = SessionInfo(
+SESSION = ImageSession(
     id="s-" + "1" * 32,
     client_id=CLIENT,
     status="active",

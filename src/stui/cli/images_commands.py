@@ -1,73 +1,52 @@
-"""`stui images …`: the images STUI knows, with status, latency and sessions."""
+"""`stui images …`: every image STUI knows, with status, latency and sessions.
+
+The listing reaches each image for a moment and writes nothing: state changes happen
+in the health monitor (the TUI) or in explicit commands.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import json
-
 import click
-import msgspec
 
-from stui import launcher
-from stui.cli.context import fail_cleanly, image_id_for, open_manager, probe
-from stui.images.endpoints import EndpointBook
-from stui.images.health import HealthPolicy
-from stui.images.registry import ImageEntry, ImageRegistry
+from stui.cli.eval_commands import JSON_OPTION
+from stui.cli.output import emit_json, ms, warn
+from stui.cli.running import open_workbench, run
+from stui.workbench import ImageView, Workbench
 
 
-def _ms(seconds: float | None) -> str:
-    return "-" if seconds is None else f"{seconds * 1000:.2f}"
-
-
-def _row(entry: ImageEntry, client_sessions: int) -> dict[str, object]:
-    ident = entry.identity
+def _row(view: ImageView, client_sessions: int) -> dict[str, object]:
+    lat = view.latency
     return {
-        "name": entry.name,
-        "status": entry.status.value,
-        "address": entry.endpoint.address if entry.endpoint else None,
-        "image_id": entry.image_id,
-        "instance_id": ident.instance_id if ident else None,
-        "dialect": ident.dialect if ident else None,
-        "latency_ms": {
-            "last": entry.latency.last and entry.latency.last * 1000,
-            "p50": entry.latency.p50 and entry.latency.p50 * 1000,
-            "p99": entry.latency.p99 and entry.latency.p99 * 1000,
-        },
-        "image_sessions": entry.sessions,
-        "client_sessions": client_sessions,
-        "busy": entry.busy,
-        "duplicates": list(entry.duplicates),
-        "last_error": entry.last_error,
-    }
+        "name": view.name, "status": view.status.value, "source": view.source,
+        "address": view.address, "image_id": view.image_id, "instance_id": view.instance_id,
+        "dialect": view.dialect, "version": view.version,
+        "latency_ms": {k: v and v * 1000 for k, v in (("last", lat.last), ("p50", lat.p50), ("p99", lat.p99))},
+        "image_sessions": view.image_sessions, "client_sessions": client_sessions,
+        "busy": view.busy, "unsaved": view.unsaved, "duplicates": list(view.duplicates),
+        "last_error": view.last_error,
+    }  # fmt: skip
 
 
 @click.group(invoke_without_command=True)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per image.")
+@JSON_OPTION
 @click.option(
-    "--wait", default=3.0, show_default=True, help="Seconds to probe the images, at most."
-)
-@click.option(
-    "--orphan-after",
-    default=300.0,
-    show_default=True,
-    help="Seconds away after which an image's sessions are orphaned.",
+    "--wait", default=3.0, show_default=True, help="Seconds to reach each image, at most."
 )
 @click.pass_context
-@fail_cleanly
-def images(ctx: click.Context, as_json: bool, wait: float, orphan_after: float) -> None:
-    """List known images: status, latency and sessions."""
+def images(ctx: click.Context, as_json: bool, wait: float) -> None:
+    """List known images: status, dialect, latency and sessions."""
     if ctx.invoked_subcommand is not None:
         return
-    manager = open_manager()
-    policy = HealthPolicy(interval=0.2, orphan_after=orphan_after)
-    entries = asyncio.run(probe(manager, wait, policy))
-    rows = []
-    for entry in entries:
-        count = manager.session_stats(entry.image_id).total if entry.image_id else 0
-        rows.append(_row(entry, count))
+
+    async def body(wb: Workbench) -> list[dict[str, object]]:
+        views = await wb.probe(wait)
+        return [
+            _row(v, wb.sessions.session_stats(v.image_id).total if v.image_id else 0) for v in views
+        ]
+
+    rows = run(body)
     if as_json:
-        for row in rows:
-            click.echo(json.dumps(row))
+        emit_json(rows)
         return
     if not rows:
         click.echo(
@@ -75,79 +54,79 @@ def images(ctx: click.Context, as_json: bool, wait: float, orphan_after: float) 
         )
         return
     click.echo(
-        f"{'NAME':18} {'STATUS':13} {'LAST ms':>8} {'P50 ms':>8} {'P99 ms':>8} {'SESSIONS':>9}  ADDRESS"
+        f"{'NAME':16} {'STATUS':13} {'DIALECT':8} {'LAST ms':>8} {'P50 ms':>8} {'P99 ms':>8} "
+        f"{'SESSIONS':>9}  ADDRESS"
     )
-    for row, entry in zip(rows, entries, strict=True):
-        lat = entry.latency
-        image_side = "-" if entry.sessions is None else str(entry.sessions)
+    for row in rows:
+        lat = row["latency_ms"]
+        assert isinstance(lat, dict)
+        image_side = "-" if row["image_sessions"] is None else str(row["image_sessions"])
         sessions = f"{row['client_sessions']}/{image_side}"
         click.echo(
-            f"{entry.name:18} {entry.status.value:13} {_ms(lat.last):>8} {_ms(lat.p50):>8} "
-            f"{_ms(lat.p99):>8} {sessions:>9}  {row['address'] or '-'}"
+            f"{row['name']:16} {row['status']:13} {row['dialect'] or '-':8} "
+            f"{_ms(lat['last']):>8} {_ms(lat['p50']):>8} {_ms(lat['p99']):>8} {sessions:>9}  "
+            f"{row['address'] or '-'}"
         )
-        if entry.duplicates:
+        if row["duplicates"]:
             click.echo(
-                f"  warning: {entry.name} reports the same image_id as {', '.join(entry.duplicates)}"
-                " (a copied image file?)"
+                f"  warning: {row['name']} reports the same image_id as "
+                f"{', '.join(row['duplicates'])} (a copied image file?)"  # type: ignore[arg-type]
             )
-        if entry.last_error and not entry.status.is_up:
-            click.echo(f"  {entry.last_error}")
+        if row["last_error"] and row["status"] not in ("connected", "degraded"):
+            click.echo(f"  {row['last_error']}")
     click.echo("(SESSIONS: this client's stored sessions / sessions held in the image)")
+
+
+def _ms(value: object) -> str:
+    return ms(value / 1000 if isinstance(value, float | int) else None)
 
 
 @images.command()
 @click.argument("name")
 @click.option("--address", required=True, help="tcp://HOST:PORT of the image's STUI server.")
 @click.option("--token", required=True, help="The image's token.")
-@click.option("--json", "as_json", is_flag=True)
-@fail_cleanly
+@JSON_OPTION
 def add(name: str, address: str, token: str, as_json: bool) -> None:
     """Register an image that STUI did not start, by address and token."""
-    ImageRegistry(open_manager(), EndpointBook()).add(name, address, token)
-    click.echo(
-        json.dumps({"added": name, "address": address}) if as_json else f"added {name} at {address}"
-    )
+    view = open_workbench().add_image(name, address, token)
+    if as_json:
+        emit_json({"ok": True, "added": view.name, "address": view.address})
+    else:
+        click.echo(f"added {view.name} at {view.address}")
 
 
 @images.command()
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True)
-@fail_cleanly
+@JSON_OPTION
 def remove(name: str, as_json: bool) -> None:
     """Forget an image: it is no longer listed or watched (its stored sessions stay).
 
     A running local image is found again from its runtime file: stop it first.
     """
-    manager = open_manager()
-    added = EndpointBook().remove(name)
-    known = [r for r in manager.list_images() if r.name == name and r.status != "removed"]
-    for record in known:
-        manager.update_connection_status(record.image_id, "removed", "removed by the user")
-    if not added and not known:
-        raise click.ClickException(f"no image named {name!r} is known")
-    if any(info.name == name for info in launcher.running_images()):
-        click.echo(
-            f"note: {name} is a running local image and will be found again; "
-            f"stop it with: stui image stop {name}",
-            err=True,
+    view = run(lambda wb: wb.remove_image(name))
+    if view.source == "local":
+        warn(
+            f"{name} is a running local image and will be found again; stop it with: stui image stop {name}"
         )
-    click.echo(json.dumps({"removed": name}) if as_json else f"removed {name}")
+    if as_json:
+        emit_json({"ok": True, "removed": name})
+    else:
+        click.echo(f"removed {name}")
 
 
 @images.command()
 @click.argument("name")
 @click.option("--limit", default=20, show_default=True, help="How many events, newest first.")
-@click.option("--json", "as_json", is_flag=True)
-@fail_cleanly
+@JSON_OPTION
 def history(name: str, limit: int, as_json: bool) -> None:
-    """An image's connection history: when it connected, went away, and why."""
-    manager = open_manager()
-    events = manager.connection_history(image_id_for(manager, name), limit)
+    """An image's connection history: when it connected, restarted, went away, and why."""
+    image_id = run(lambda wb: wb.image_id(name))
+    events = open_workbench().sessions.connection_history(image_id, limit)
+    if as_json:
+        emit_json(events)
+        return
     for event in events:
-        if as_json:
-            click.echo(msgspec.json.encode(event).decode())
-        else:
-            why = f"  {event.reason}" if event.reason else ""
-            click.echo(f"{event.at:%Y-%m-%d %H:%M:%S}  {event.event:13}{why}")
-    if not events and not as_json:
+        why = f"  {event.reason}" if event.reason else ""
+        click.echo(f"{event.at:%Y-%m-%d %H:%M:%S}  {event.event:13}{why}")
+    if not events:
         click.echo(f"no connection events recorded for {name}")

@@ -1,101 +1,148 @@
-"""`stui sessions …`: the client's sessions per image, their stats and cleanups."""
+"""`stui sessions …`: the client's sessions per image, their history, stats and cleanups.
+
+Listings only read the store; changes happen in explicit commands (create, close,
+cleanup) or in the health monitor.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import click
-import msgspec
 
-from stui.cli.context import fail_cleanly, image_id_for, image_names, open_manager
-from stui.images.endpoints import Endpoint, RegistryError
-from stui.images.registry import ImageRegistry
-from stui.protocol.errors import RemoteError
-from stui.sessions.manager import SessionManager
+from stui.cli.eval_commands import IMAGE_OPTION, JSON_OPTION
+from stui.cli.output import emit_json
+from stui.cli.running import open_workbench, run
+from stui.errors import StuiError
 from stui.sessions.records import SessionInfo
-from stui.transport import ImageClient
-from stui.transport.errors import TransportError
+from stui.workbench import Workbench
 
 
-def _image_filter(manager: SessionManager, image: str | None) -> str | None:
-    return image_id_for(manager, image) if image else None
-
-
-def _json(value: object) -> str:
-    return msgspec.json.encode(value).decode()
+def _image_id(wb: Workbench, image: str | None) -> str | None:
+    """The image_id for --image, from what this and earlier runs know (no connection)."""
+    if image is None:
+        return None
+    for record in wb.sessions.list_images():
+        if record.name == image:
+            return record.image_id
+    return run(lambda live: live.image_id(image))
 
 
 @click.group()
 def sessions() -> None:
-    """List, inspect and clean up sessions."""
+    """List, show, create, close and clean up sessions."""
 
 
 @sessions.command(name="list")
-@click.option("--image", help="Only this image's sessions.")
+@IMAGE_OPTION
 @click.option("--orphaned", is_flag=True, help="Only orphaned sessions.")
 @click.option("--all", "show_all", is_flag=True, help="Include closed sessions.")
-@click.option("--json", "as_json", is_flag=True)
-@fail_cleanly
+@JSON_OPTION
 def list_(image: str | None, orphaned: bool, show_all: bool, as_json: bool) -> None:
     """List sessions, grouped by image."""
-    manager = open_manager()
+    wb = open_workbench()
     statuses = ["orphaned"] if orphaned else None
     if statuses is None and not show_all:
         statuses = ["active", "detached", "orphaned"]
-    rows: list[SessionInfo] = manager.list_sessions(_image_filter(manager, image), statuses)
+    rows: list[SessionInfo] = wb.sessions.list_sessions(_image_id(wb, image), statuses)
     if as_json:
-        for row in rows:
-            click.echo(_json(row))
+        emit_json([{**_row(r), "image": wb.image_name(r.image_id)} for r in rows])
         return
     if not rows:
         click.echo("no sessions")
         return
-    names = image_names(manager)
-    for image_id in sorted({r.image_id for r in rows}, key=lambda i: names.get(i, i)):
-        click.echo(f"{names.get(image_id, image_id)} ({image_id})")
+    for image_id in sorted({r.image_id for r in rows}, key=wb.image_name):
+        click.echo(f"{wb.image_name(image_id)} ({image_id})")
         for r in (r for r in rows if r.image_id == image_id):
             label = f" {r.label}" if r.label else ""
             click.echo(
-                f"  {r.id}  {r.status:9} last used {r.last_seen_at:%Y-%m-%d %H:%M:%S}"
-                f"  {r.state_bytes} B{label}"
+                f"  {r.id[:12]}  {r.status:9} last used {r.last_seen_at:%Y-%m-%d %H:%M}"
+                f"  {r.state_bytes:>7} B{label}"
             )
 
 
-@sessions.command()
-@click.option("--image", required=True, help="The image to create a session for.")
-@click.option("--label", help="A name for the session.")
-@click.option("--json", "as_json", is_flag=True)
-@fail_cleanly
-def create(image: str, label: str | None, as_json: bool) -> None:
-    """Create a client session for an image (its image side is made on first use)."""
-    manager = open_manager()
-    session = manager.create_session(image_id_for(manager, image), label)
-    info = {name: getattr(session, name) for name in SessionInfo.__struct_fields__}
-    click.echo(_json(info) if as_json else session.id)
+def _row(info: SessionInfo) -> dict[str, Any]:
+    return {
+        "id": info.id, "image_id": info.image_id, "label": info.label, "status": info.status,
+        "image_session_id": info.image_session_id, "created_at": info.created_at,
+        "last_seen_at": info.last_seen_at, "state_bytes": info.state_bytes,
+    }  # fmt: skip
 
 
 @sessions.command()
-@click.option("--image", help="Only this image.")
-@click.option("--json", "as_json", is_flag=True)
-@fail_cleanly
-def stats(image: str | None, as_json: bool) -> None:
-    """Counts by status, stored state size and last activity."""
-    manager = open_manager()
-    result = manager.session_stats(_image_filter(manager, image))
+@click.argument("ref")
+@JSON_OPTION
+def show(ref: str, as_json: bool) -> None:
+    """A session's state and history (REF: id, label or unique id prefix)."""
+    wb = open_workbench()
+    session = wb.sessions.get_session(wb.sessions.find_session(ref).id)
+    state = session.state
     if as_json:
-        click.echo(_json(result))
+        emit_json({**_row(session), "image": wb.image_name(session.image_id),
+                   "buffers": state.buffers, "variables": state.variables,
+                   "history": state.history})  # fmt: skip
+        return
+    click.echo(f"session {session.id}" + (f" ({session.label})" if session.label else ""))
+    click.echo(f"  image     {wb.image_name(session.image_id)} ({session.image_id})")
+    click.echo(f"  status    {session.status}")
+    click.echo(f"  created   {session.created_at:%Y-%m-%d %H:%M:%S}")
+    click.echo(f"  last used {session.last_seen_at:%Y-%m-%d %H:%M:%S}")
+    click.echo(f"  variables {', '.join(state.variables) or '-'}")
+    click.echo(f"  history   {len(state.history)} evaluation(s)")
+    for entry in state.history[-10:]:
+        first = entry.code.strip().splitlines()[0] if entry.code.strip() else ""
+        click.echo(f"    {entry.at:%H:%M:%S} {entry.mode:5} {first[:50]:50} → {entry.result}")
+
+
+@sessions.command()
+@IMAGE_OPTION
+@click.option("--label", help="A name for the session.")
+@JSON_OPTION
+def create(image: str | None, label: str | None, as_json: bool) -> None:
+    """Create a session for an image (local, added or known)."""
+    if image is None:
+        raise click.UsageError("name the image with --image")
+    session = run(lambda wb: wb.create_session(image, label))
+    if as_json:
+        emit_json({"ok": True, **_row(session), "image": image})
+    else:
+        click.echo(session.id)
+
+
+@sessions.command()
+@click.argument("ref")
+@JSON_OPTION
+def close(ref: str, as_json: bool) -> None:
+    """Close a session for good (it stays listed with --all)."""
+    info = open_workbench().close_session(ref)
+    if as_json:
+        emit_json({"ok": True, **_row(info)})
+    else:
+        click.echo(f"closed {info.id}")
+
+
+@sessions.command()
+@IMAGE_OPTION
+@JSON_OPTION
+def stats(image: str | None, as_json: bool) -> None:
+    """Counts by status, stored size and last use."""
+    wb = open_workbench()
+    result = wb.sessions.session_stats(_image_id(wb, image))
+    if as_json:
+        emit_json(result)
         return
     click.echo(
-        f"total {result.total}: active {result.active}, detached {result.detached}, "
-        f"orphaned {result.orphaned}, closed {result.closed}; state {result.state_bytes} B; "
-        f"last activity {result.last_activity or '-'}"
+        f"{result.total} session(s): {result.active} active, {result.detached} detached, "
+        f"{result.orphaned} orphaned, {result.closed} closed; {result.state_bytes} B stored"
     )
+    if result.last_activity:
+        click.echo(f"last activity {result.last_activity:%Y-%m-%d %H:%M:%S}")
 
 
 @sessions.command()
-@click.option("--image", help="Only this image's sessions.")
+@IMAGE_OPTION
 @click.option(
     "--orphaned", "scope", flag_value="orphaned", default=True, help="Orphaned sessions (default)."
 )
@@ -109,53 +156,60 @@ def stats(image: str | None, as_json: bool) -> None:
     help="Orphaned sessions unused for more than HOURS.",
 )
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--json", "as_json", is_flag=True)
-@fail_cleanly
+@JSON_OPTION
 def cleanup(image: str | None, scope: str, hours: float | None, yes: bool, as_json: bool) -> None:
     """Delete orphaned sessions (after confirmation); every cleanup is recorded."""
-    manager = open_manager()
     if scope == "expired":
-        _cleanup_expired(manager, image, as_json)
+        _cleanup_expired(image, as_json)
         return
-    image_id = _image_filter(manager, image)
-    candidates = manager.list_sessions(image_id, ["orphaned"])
+    wb = open_workbench()
+    image_id = _image_id(wb, image)
+    candidates = wb.sessions.list_sessions(image_id, ["orphaned"])
     if hours is not None:
         cutoff = datetime.now(UTC) - timedelta(hours=hours)
         candidates = [c for c in candidates if c.last_seen_at < cutoff]
     if not candidates:
-        click.echo(_json({"cleaned": 0}) if as_json else "nothing to clean up")
+        emit_json({"ok": True, "cleaned": 0}) if as_json else click.echo("nothing to clean up")
         return
     if not yes:
+        if as_json:
+            raise click.UsageError("--json needs --yes: there is no one to confirm")
         click.echo(f"{len(candidates)} orphaned session(s) will be deleted:")
         for c in candidates[:20]:
-            click.echo(f"  {c.id} (image {c.image_id}, last used {c.last_seen_at:%Y-%m-%d %H:%M})")
+            name = wb.image_name(c.image_id)
+            click.echo(f"  {c.id[:12]} ({name}, last used {c.last_seen_at:%Y-%m-%d %H:%M})")
         click.confirm("Delete them?", abort=True)
     older = timedelta(hours=hours) if hours is not None else None
-    record = manager.cleanup_orphaned(image_id, older_than=older)
+    record = wb.cleanup_orphaned(image_id, older_than=older)
     if as_json:
-        click.echo(_json(record))
+        emit_json({"ok": True, **_cleanup_row(wb, record)})
     else:
         click.echo(f"cleaned {record.cleaned} session(s); {record.remaining} remain")
 
 
+def _cleanup_row(wb: Workbench, record: Any) -> dict[str, Any]:
+    return {
+        "at": record.at, "image": wb.image_name(record.image_id) if record.image_id else None,
+        "scope": record.scope, "policy": record.policy, "cleaned": record.cleaned,
+        "remaining": record.remaining, "session_ids": record.session_ids,
+    }  # fmt: skip
+
+
 @sessions.command()
-@click.option("--image", help="Only cleanups of this image.")
-@click.option("--json", "as_json", is_flag=True)
-@fail_cleanly
+@IMAGE_OPTION
+@JSON_OPTION
 def history(image: str | None, as_json: bool) -> None:
     """Recorded cleanups, newest first."""
-    manager = open_manager()
-    records = manager.cleanup_history(_image_filter(manager, image))
+    wb = open_workbench()
+    records = wb.sessions.cleanup_history(_image_id(wb, image))
     if as_json:
-        for r in records:
-            click.echo(_json(r))
+        emit_json([_cleanup_row(wb, r) for r in records])
         return
     if not records:
         click.echo("no cleanups recorded")
         return
-    names = image_names(manager)
     for r in records:
-        where = names.get(r.image_id, r.image_id) if r.image_id else "all images"
+        where = wb.image_name(r.image_id) if r.image_id else "all images"
         how = "policy" if r.policy else "explicit"
         click.echo(
             f"{r.at:%Y-%m-%d %H:%M:%S}  {where:18} {r.scope:10} {how:8} "
@@ -163,30 +217,26 @@ def history(image: str | None, as_json: bool) -> None:
         )
 
 
-def _cleanup_expired(manager: SessionManager, image: str | None, as_json: bool) -> None:
+def _cleanup_expired(image: str | None, as_json: bool) -> None:
     """Image-side cleanup: every reachable image drops sessions past its own ttl."""
-    endpoints = [e for e in ImageRegistry(manager).discover() if image in (None, e.name)]
-    if image and not endpoints:
-        raise RegistryError(f"image {image!r} is not running or not known")
 
-    async def clean(endpoint: Endpoint) -> dict[str, object]:
-        conn = ImageClient(endpoint.address, endpoint.token, manager.client_id)
+    async def clean(wb: Workbench, name: str) -> dict[str, object]:
         try:
-            await conn.connect()
-            done = await conn.session_cleanup("expired")
-            return {"image": endpoint.name, "cleaned": done.cleaned, "remaining": done.remaining}
-        except (TransportError, RemoteError) as e:
-            return {"image": endpoint.name, "error": str(e)}
-        finally:
-            await conn.close()
+            done = await (await wb.client(name)).session_cleanup("expired")
+        except StuiError as e:
+            return {"image": name, "error": str(e)}
+        return {"image": name, "cleaned": done.cleaned, "remaining": done.remaining}
 
-    async def clean_all() -> list[dict[str, object]]:
-        return list(await asyncio.gather(*(clean(e) for e in endpoints)))
+    async def clean_all(wb: Workbench) -> list[dict[str, object]]:
+        names = [image] if image else [v.name for v in wb.images() if v.source != "known"]
+        return list(await asyncio.gather(*(clean(wb, n) for n in names)))
 
-    for row in asyncio.run(clean_all()):
-        if as_json:
-            click.echo(json.dumps(row))
-        elif "error" in row:
+    rows = run(clean_all)
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        if "error" in row:
             click.echo(f"{row['image']}: {row['error']}")
         else:
             click.echo(

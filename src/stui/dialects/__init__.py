@@ -6,11 +6,12 @@ a new one joins.
 
 from __future__ import annotations
 
-from stui.dialects.contract import Dialect, DialectLauncher, Unrepresentable
+from stui.dialects.contract import Dialect, DialectLauncher, DialectSource, Unrepresentable
+from stui.dialects.cuis import DIALECT as CUIS
 from stui.dialects.errors import LauncherError
 from stui.dialects.squeak import DIALECT as SQUEAK
 
-DIALECTS: dict[str, Dialect] = {SQUEAK.name: SQUEAK}
+DIALECTS: dict[str, Dialect] = {SQUEAK.name: SQUEAK, CUIS.name: CUIS}
 
 
 def dialect(name: str | None) -> Dialect | None:
@@ -18,13 +19,21 @@ def dialect(name: str | None) -> Dialect | None:
     return DIALECTS.get(name or "")
 
 
-def launcher_class(name: str) -> DialectLauncher:
-    """A launcher for local images of that dialect."""
+def launcher_class(name: str, source: DialectSource | None = None) -> DialectLauncher:
+    """A launcher for local images of that dialect, from the VM and image the user named."""
     found = DIALECTS.get(name)
     if found is None:
         known = ", ".join(sorted(DIALECTS))
         raise LauncherError(f"unknown dialect {name!r}; known dialects: {known}")
-    return found.launcher()
+    return found.launcher(source)
 
 
-__all__ = ["DIALECTS", "Dialect", "DialectLauncher", "Unrepresentable", "dialect", "launcher_class"]
+__all__ = [
+    "DIALECTS",
+    "Dialect",
+    "DialectLauncher",
+    "DialectSource",
+    "Unrepresentable",
+    "dialect",
+    "launcher_class",
+]

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import msgspec
+
 TextCheck = Callable[[str], "Unrepresentable | None"]
 
 Progress = Callable[[str], None]
@@ -30,6 +32,17 @@ class ServerOptions:
     token_file: Path
     session_ttl: int
     raw_port: int | None = None
+
+
+class DialectSource(msgspec.Struct, frozen=True, omit_defaults=True):
+    """What the user named at `stui image create`: their own VM, image and packages.
+
+    Stored in the image's metadata, so that starting it later uses the same VM. A field
+    left out means the dialect's default (Squeak: Debian's packages)."""
+
+    vm: str | None = None
+    image: str | None = None
+    packages: str | None = None
 
 
 class DialectLauncher(Protocol):
@@ -77,5 +90,5 @@ class Dialect:
     """One Smalltalk dialect: how to launch its images and what its strings can hold."""
 
     name: str
-    launcher: Callable[[], DialectLauncher]
+    launcher: Callable[[DialectSource | None], DialectLauncher]
     check_text: TextCheck

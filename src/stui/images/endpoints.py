@@ -6,17 +6,19 @@ Added endpoints persist in `<config>/images.json` (mode 0600, since it holds tok
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 from typing import Literal
 
 import msgspec
 
 from stui import launcher, paths
+from stui.errors import StuiError
 from stui.launcher.names import validate_name
 from stui.launcher.runtime import write_private
 
 
-class RegistryError(Exception):
+class RegistryError(StuiError):
     """A registry operation that cannot be done, with the reason."""
 
 
@@ -40,7 +42,7 @@ def _check_address(address: str) -> str:
     if not address.startswith("tcp://") or ":" not in address.removeprefix("tcp://"):
         raise RegistryError(f"invalid address {address!r}: expected tcp://HOST:PORT")
     port = address.rsplit(":", 1)[1]
-    if not port.isdigit() or not 0 < int(port) < 65536:
+    if not re.fullmatch(r"[0-9]{1,5}", port) or not 0 < int(port) < 65536:
         raise RegistryError(f"invalid port in address {address!r}")
     return address
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from stui.dialects.errors import LauncherError, MissingDependency, TemplateError
+from stui.errors import InvalidInput
 
 __all__ = [
     "ImageAlreadyRunning",
@@ -18,7 +19,7 @@ __all__ = [
 ]
 
 
-class InvalidImageName(LauncherError):
+class InvalidImageName(LauncherError, InvalidInput):
     """An image name that could escape its directory or is otherwise unusable."""
 
 

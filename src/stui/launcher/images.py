@@ -27,7 +27,13 @@ import msgspec
 
 from stui import paths
 from stui.dialects import launcher_class
-from stui.dialects.contract import DialectLauncher, Progress, ServerOptions, no_progress
+from stui.dialects.contract import (
+    DialectLauncher,
+    DialectSource,
+    Progress,
+    ServerOptions,
+    no_progress,
+)
 from stui.launcher.errors import (
     ImageAlreadyRunning,
     ImageExists,
@@ -59,6 +65,7 @@ class ImageMeta(msgspec.Struct, frozen=True):
     dialect: str
     image_id: str
     created_at: float
+    source: DialectSource | None = None  # the VM and image the user named, if any
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,8 @@ class LocalImage:
         return time.time() - self.runtime.started_at if self.runtime else None
 
 
-def launcher_for(dialect: str) -> DialectLauncher:
-    return launcher_class(dialect)
+def launcher_for(dialect: str, source: DialectSource | None = None) -> DialectLauncher:
+    return launcher_class(dialect, source)
 
 
 def images_dir() -> Path:
@@ -105,20 +112,26 @@ def read_meta(name: str) -> ImageMeta:
 
 
 def create_image(
-    name: str, template: str = "squeak", progress: Progress = no_progress
+    name: str,
+    template: str = "squeak",
+    progress: Progress = no_progress,
+    source: DialectSource | None = None,
 ) -> ImageMeta:
-    """Copy the template into a private directory and give the copy its own image_id."""
+    """Copy the template into a private directory and give the copy its own image_id.
+
+    source names the user's own VM, image and packages; it is kept in the metadata so
+    that start uses the same VM."""
     directory = image_dir(name)
-    launcher = launcher_for(template)
+    launcher = launcher_for(template, source)
     if directory.exists():
         raise ImageExists(f"an image named {name!r} already exists in {directory}")
-    source = launcher.prepared_template() or launcher.prepare_template(progress)
+    prepared = launcher.prepared_template() or launcher.prepare_template(progress)
     staging = images_dir() / f".{name}.creating.{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        image = launcher.copy_image(source, staging, name)
-        meta = ImageMeta(name, launcher.dialect, str(uuid.uuid4()), time.time())
+        image = launcher.copy_image(prepared, staging, name)
+        meta = ImageMeta(name, launcher.dialect, str(uuid.uuid4()), time.time(), source)
         progress(f"stamping image id {meta.image_id}")
         launcher.stamp_identity(image, meta.image_id)
         (staging / "image.json").write_bytes(msgspec.json.encode(meta))
@@ -166,7 +179,7 @@ def start_image(
         port = _free_port(bind)
     else:
         _check_port(bind, port)
-    launcher = launcher_for(meta.dialect)
+    launcher = launcher_for(meta.dialect, meta.source)
     image = image_dir(name) / f"{name}.image"
     token = secrets.token_hex(16)
     token_file = paths.runtime_dir() / f"{name}.token"

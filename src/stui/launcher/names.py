@@ -7,7 +7,8 @@ import re
 from stui.launcher.errors import InvalidImageName
 
 MAX_NAME_LENGTH = 64
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Whole-string match (fullmatch): `$` would also match before a final newline.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def validate_name(name: str) -> str:
@@ -16,7 +17,7 @@ def validate_name(name: str) -> str:
         raise InvalidImageName("an image name must not be empty")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidImageName(f"image name is {len(name)} characters; at most {MAX_NAME_LENGTH}")
-    if "/" in name or "\\" in name or ".." in name or not _NAME.match(name):
+    if "/" in name or "\\" in name or ".." in name or not _NAME.fullmatch(name):
         raise InvalidImageName(
             f"invalid image name {name!r}: use letters, digits, '.', '_' and '-', "
             "starting with a letter or digit, with no path separators and no '..'"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
-from stui.errors import StuiError
+from stui.errors import Refused, StuiError
 
 if TYPE_CHECKING:
     from stui.protocol.messages import ErrorReply, EvalError
@@ -26,10 +26,13 @@ class ErrorCode(StrEnum):
     ENCODING = "encoding"
     NO_SESSION = "no_session"
     BUSY = "busy"
+    NOT_FOUND = "not_found"
     INTERNAL = "internal"
 
 
-class ProtocolError(StuiError):
+class ProtocolError(Refused):
+    code = "protocol"
+
     """A frame that is not a valid protocol message, or an unexpected reply.
 
     ``request_id`` is the id the frame carried, when one could be read, so a waiting
@@ -42,7 +45,7 @@ class ProtocolError(StuiError):
         self.request_id = request_id
 
 
-class RemoteError(StuiError):
+class RemoteError(Refused):
     """The image answered ``error``: ``code`` is an ErrorCode value (or a newer one)."""
 
     code_value: ClassVar[str] = ""
@@ -84,8 +87,14 @@ class Busy(RemoteError):
     code_value = ErrorCode.BUSY
 
 
+class NotFound(RemoteError):
+    """No such class, method, selector, global or handle in the image."""
+
+    code_value = ErrorCode.NOT_FOUND
+
+
 _BY_CODE: dict[str, type[RemoteError]] = {
-    cls.code_value: cls for cls in (Unauthorized, VersionMismatch, NoSession, Busy)
+    cls.code_value: cls for cls in (Unauthorized, VersionMismatch, NoSession, Busy, NotFound)
 }
 
 

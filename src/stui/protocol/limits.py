@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from stui.protocol.errors import ErrorCode, VersionMismatch
 
 PROTOCOL_VERSION = "1.0"
 MAX_FRAME = 16 * 1024 * 1024
 MAX_PRINT = 100_000
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit accepts other scripts' digits
 
 
 def parse_version(version: str) -> tuple[int, int]:
     """Split "MAJOR.MINOR" into integers; ValueError if it is not of that shape."""
     major, sep, minor = version.partition(".")
-    if not sep or not major.isdigit() or not minor.isdigit():
+    if not sep or not _DIGITS.fullmatch(major) or not _DIGITS.fullmatch(minor):
         raise ValueError(f"not a MAJOR.MINOR protocol version: {version!r}")
     return int(major), int(minor)
 

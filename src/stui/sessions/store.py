@@ -10,12 +10,16 @@ Safety comes from SQLite itself, used carefully:
 - The file is checked before anything is written to it: a file that is not SQLite, an
   SQLite database of another program, or a store of a newer STUI is refused with a typed
   `StoreError`, and left exactly as it was.
+- The store holds workspace code and results, so its files are private (0600): the
+  database is created 0600 before SQLite opens it (SQLite gives `-wal` and `-shm` the
+  database's mode), and a wider store of ours is narrowed when it is opened.
 
 All SQL lives here (`StoreTx`); the rules about statuses live in the manager.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -51,6 +55,8 @@ from stui.sessions.timestamps import from_text, maybe_from_text, to_text
 SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_BUSY_TIMEOUT = 10.0
 FILE_NAME = "sessions.db"
+PRIVATE_FILE_MODE = 0o600
+SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 _INFO_COLUMNS = (
@@ -94,6 +100,7 @@ class SessionStore:
         self._conn: sqlite3.Connection | None = self._connect()
         try:
             self._prepare()
+            _narrow_modes(self.path)
         except BaseException:
             self._conn.close()
             self._conn = None
@@ -106,6 +113,7 @@ class SessionStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(self.path, f"cannot create its directory: {exc}") from exc
+        _create_private(self.path)
         try:
             conn = sqlite3.connect(
                 self.path,
@@ -665,6 +673,30 @@ def _check_file(path: Path) -> None:
             "is not an SQLite database; STUI leaves it untouched. Move it away or "
             "point STUI_HOME elsewhere.",
         )
+
+
+def _create_private(path: Path) -> None:
+    """Create a missing store file as 0600, so that SQLite's -wal and -shm follow suit."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StoreError(path, f"cannot create: {exc.strerror}") from exc
+    os.close(fd)
+
+
+def _narrow_modes(path: Path) -> None:
+    """Make the store and its side files 0600 if they are ours and wider (older STUIs)."""
+    for file in (path, *(path.with_name(path.name + s) for s in SIDE_FILE_SUFFIXES)):
+        try:
+            info = file.stat()
+            if info.st_mode & 0o077 and info.st_uid == os.getuid():
+                os.chmod(file, PRIVATE_FILE_MODE)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise StoreError(file, f"cannot make it private (0600): {exc.strerror}") from exc
 
 
 def _translate(path: Path, what: str, exc: sqlite3.Error) -> StoreError:

@@ -51,6 +51,7 @@ from stui.protocol import (
     encode,
     type_tag,
 )
+from stui.protocol.messages import BrowseRequest, InspectRequest
 from stui.transport.deadlines import Deadlines
 from stui.transport.errors import (
     ConnectionClosed,
@@ -353,7 +354,7 @@ class Channel:
                 log.warning("dropped a malformed frame from %s: %s", self.address, exc)
             return
         match message:
-            case Transcript():
+            case Transcript() | InspectRequest() | BrowseRequest():
                 self._push_event(message)
             case ErrorReply(id=None):
                 log.warning("%s refused a request it could not read: %s", self.address, message)

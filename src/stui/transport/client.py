@@ -24,6 +24,7 @@ from stui.protocol import (
     Evaluate,
     EvaluationFailed,
     Event,
+    ImageSession,
     Interrupt,
     Interrupted,
     Ping,
@@ -36,7 +37,6 @@ from stui.protocol import (
     SessionCleanup,
     SessionClose,
     SessionCreate,
-    SessionInfo,
     SessionList,
     SessionListReply,
     SessionReply,
@@ -173,12 +173,12 @@ class ImageClient:
         assert isinstance(reply, Interrupted)
         return reply
 
-    async def session_create(self, label: str | None = None) -> SessionInfo:
+    async def session_create(self, label: str | None = None) -> ImageSession:
         reply = await self.call(SessionCreate(label=_opt(label)))
         assert isinstance(reply, SessionReply)
         return reply.session
 
-    async def session_attach(self, session: str) -> SessionInfo:
+    async def session_attach(self, session: str) -> ImageSession:
         reply = await self.call(SessionAttach(session=session))
         assert isinstance(reply, SessionReply)
         return reply.session
@@ -187,7 +187,7 @@ class ImageClient:
         reply = await self.call(SessionClose(session=session))
         assert isinstance(reply, Closed)
 
-    async def session_list(self, include_orphaned: bool = False) -> list[SessionInfo]:
+    async def session_list(self, include_orphaned: bool = False) -> list[ImageSession]:
         reply = await self.call(SessionList(include_orphaned=include_orphaned))
         assert isinstance(reply, SessionListReply)
         return reply.sessions
@@ -212,8 +212,7 @@ class ImageClient:
 
 
 def _offered(tag: str, capabilities: frozenset[str]) -> bool:
-    # Servers before the exact list announced the session.* family as "sessions".
-    return tag in capabilities or (tag.startswith("session.") and "sessions" in capabilities)
+    return tag in capabilities
 
 
 def _opt(value: Any) -> Any:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from stui.errors import StuiError
+from stui.errors import InvalidInput, Refused, Unreachable
 
 
-class TransportError(StuiError):
+class TransportError(Unreachable):
     """Base of every failure to talk to an image."""
 
 
-class ConnectionTimeout(TransportError):
+class ConnectionTimeout(TransportError, TimeoutError):
     """A request's deadline passed without a reply; a late reply is dropped."""
 
 
@@ -32,9 +32,11 @@ class ImageUnreachable(TransportError):
         self.reason = reason
 
 
-class InvalidAddress(TransportError):
+class InvalidAddress(TransportError, InvalidInput):
     """An address that is not of the form tcp://HOST:PORT."""
 
 
-class NotOffered(TransportError):
+class NotOffered(Refused):
     """The image did not offer this request in its ``welcome`` capabilities: not sent."""
+
+    code = "unsupported"

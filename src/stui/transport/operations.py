@@ -27,7 +27,8 @@ DEFAULT_DEADLINE: Final = 10.0
 OPERATIONS: Final[dict[type[m.Message], Operation]] = {
     m.Hello: Operation((m.Welcome,), 5.0, always_offered=True),
     m.Ping: Operation((m.Pong,), 2.0, always_offered=True),
-    m.Evaluate: Operation((m.Result, m.EvalError), 60.0),
+    # mode inspect answers an inspection (docs/protocol.md, "IDE operations")
+    m.Evaluate: Operation((m.Result, m.EvalError, m.Inspection), 60.0),
     m.Interrupt: Operation((m.Interrupted,), DEFAULT_DEADLINE),
     m.SessionCreate: Operation((m.SessionReply,), DEFAULT_DEADLINE),
     m.SessionAttach: Operation((m.SessionReply,), DEFAULT_DEADLINE),
@@ -35,6 +36,32 @@ OPERATIONS: Final[dict[type[m.Message], Operation]] = {
     m.SessionList: Operation((m.SessionListReply,), DEFAULT_DEADLINE),
     m.SessionStats: Operation((m.SessionStatsReply,), DEFAULT_DEADLINE),
     m.SessionCleanup: Operation((m.Cleaned,), DEFAULT_DEADLINE),
+    # IDE operations (docs/protocol.md, "IDE operations"). Lookups answer in
+    # milliseconds; searches and the change log walk much more; a save writes the image.
+    m.Inspect: Operation((m.Inspection,), DEFAULT_DEADLINE),
+    m.InspectPage: Operation((m.InspectionPage,), DEFAULT_DEADLINE),
+    m.Release: Operation((m.Released,), 5.0),
+    m.BrowseCategories: Operation((m.Categories,), 5.0),
+    m.BrowseClasses: Operation((m.Classes,), 5.0),
+    m.BrowseProtocols: Operation((m.Protocols,), 5.0),
+    m.BrowseSelectors: Operation((m.Selectors,), 5.0),
+    m.BrowseDefinition: Operation((m.Definition,), 5.0),
+    m.BrowseHierarchy: Operation((m.Hierarchy,), 5.0),
+    m.BrowseMethod: Operation((m.MethodSource,), 5.0),
+    m.BrowseFindClass: Operation((m.Classes,), 5.0),
+    m.Compile: Operation((m.Compiled, m.CompileError), DEFAULT_DEADLINE),
+    m.ClassDefine: Operation((m.ClassDefined, m.CompileError), 30.0),
+    m.MethodRemove: Operation((m.Removed,), DEFAULT_DEADLINE),
+    m.ClassRemove: Operation((m.Removed,), 30.0),
+    m.Save: Operation((m.Saved,), 60.0),
+    m.ChangesList: Operation((m.Changes,), 30.0),
+    m.ChangesReplay: Operation((m.Replayed,), 60.0),
+    m.SearchSenders: Operation((m.MethodRefs,), 30.0),
+    m.SearchImplementors: Operation((m.MethodRefs,), 30.0),
+    m.SearchReferences: Operation((m.MethodRefs,), 30.0),
+    m.Complete: Operation((m.Completions,), 5.0),
+    m.TranscriptSubscribe: Operation((m.Subscribed,), 5.0),
+    m.TranscriptUnsubscribe: Operation((m.Subscribed,), 5.0),
 }
 
 

@@ -9,6 +9,7 @@ from stui.status import ConnectionStatus
 from stui.workbench.config import WorkbenchConfig
 from stui.workbench.errors import (
     ImageUnavailable,
+    InvalidImageName,
     SessionOfAnotherImage,
     UnknownImage,
     WorkbenchError,
@@ -21,17 +22,20 @@ from stui.workbench.events import (
     WorkbenchEvent,
 )
 from stui.workbench.handles import RestartNotice, SessionHandle
-from stui.workbench.local import LocalImages
+from stui.workbench.local import DIALECT_NAMES, DialectSource, LocalImages
 from stui.workbench.views import ImageView, Latency
 from stui.workbench.workbench import Workbench
 
 __all__ = [
+    "DIALECT_NAMES",
     "ConnectionStatus",
+    "DialectSource",
     "HealthPolicy",
     "ImageChanged",
     "ImagePushed",
     "ImageUnavailable",
     "ImageView",
+    "InvalidImageName",
     "Latency",
     "LocalImages",
     "Notice",

@@ -17,3 +17,4 @@ class WorkbenchConfig:
     store_path: Path | None = None  # None: the user's data dir
     watch: bool = True
     connect_timeout: float = 3.0
+    client_id: str | None = None  # None: this installation's id (stui.identity)

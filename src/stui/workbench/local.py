@@ -9,9 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from stui import launcher
+from stui.dialects import DIALECTS, DialectSource
 from stui.dialects.contract import Progress, no_progress
 from stui.launcher.images import ImageMeta, LocalImage
 from stui.launcher.runtime import RuntimeInfo
+
+DIALECT_NAMES = frozenset(DIALECTS)
 
 
 class LocalImages:
@@ -23,12 +26,20 @@ class LocalImages:
         return launcher.launcher_for(dialect).prepare_template(progress, force=force)
 
     def create(
-        self, name: str, dialect: str = "squeak", progress: Progress = no_progress
+        self,
+        name: str,
+        dialect: str = "squeak",
+        progress: Progress = no_progress,
+        source: DialectSource | None = None,
     ) -> ImageMeta:
-        return launcher.create_image(name, dialect, progress)
+        return launcher.create_image(name, dialect, progress, source)
 
-    def start(self, name: str, port: int | None = None) -> RuntimeInfo:
-        return launcher.start_image(name, port=port)
+    def start(
+        self, name: str, port: int | None = None, session_ttl: int | None = None
+    ) -> RuntimeInfo:
+        if session_ttl is None:
+            return launcher.start_image(name, port=port)
+        return launcher.start_image(name, port=port, session_ttl=session_ttl)
 
     def stop(self, name: str) -> RuntimeInfo:
         return launcher.stop_image(name)

@@ -51,7 +51,8 @@ class Workbench:
     def __init__(self, config: WorkbenchConfig | None = None) -> None:
         self.config = config or WorkbenchConfig()
         self.sessions = SessionManager(
-            SessionStore(self.config.store_path or default_path()), client_id()
+            SessionStore(self.config.store_path or default_path()),
+            self.config.client_id or client_id(),
         )
         self.local = LocalImages()
         self.registry = ImageRegistry(self.sessions.list_images())
@@ -143,6 +144,7 @@ class Workbench:
 
     def _entry(self, name: str) -> ImageEntry:
         """Resolve an image name: the one place that does."""
+        self.local.check_name(name)
         entry = self.registry.find(name)
         if entry is None or (entry.endpoint is None and not self.config.watch):
             self.registry.refresh(self._discover_quietly())  # started or added meanwhile

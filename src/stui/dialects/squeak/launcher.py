@@ -29,14 +29,28 @@ from importlib import resources
 from pathlib import Path
 
 from stui import paths
-from stui.dialects.contract import Progress, ServerOptions, no_progress
+from stui.dialects.contract import DialectSource, Progress, ServerOptions, no_progress
 from stui.dialects.errors import MissingDependency, TemplateError
 
 STOCK_IMAGE = Path("/usr/share/scratch/Scratch.image")
 VM_GLOB = "/usr/lib/squeak/*/squeakvm"
 HEADLESS = ["-vm-display-null", "-vm-sound-null"]
 BOOTSTRAP_SOURCE = "bootstrap.st"
-SERVER_SOURCES = ("json.st", "zmtp.st", "server.st")
+SERVER_SOURCES = (
+    "json.st",
+    "zmtp.st",
+    "server.st",
+    # IDE operations (docs/protocol.md, "IDE operations"); image.st last: it marks the
+    # template saved.
+    "ide.st",
+    "inspect.st",
+    "browse.st",
+    "edit.st",
+    "search.st",
+    "transcript.st",
+    "image.st",
+)
+RAW_EVAL_SOURCE = "raweval.st"  # the benchmarks' floor: filed in at start, never shipped
 INSTALL_HINT = (
     "install them with: apt-get install squeak-vm scratch xvfb xdotool (or run scripts/setup.sh)"
 )
@@ -79,8 +93,9 @@ class SqueakLauncher:
 
     dialect = "squeak"
 
-    def __init__(self) -> None:
-        self._vm: Path | None = None
+    def __init__(self, source: DialectSource | None = None) -> None:
+        self._source = source or DialectSource()
+        self._vm: Path | None = Path(self._source.vm) if self._source.vm else None
 
     # -- dependencies ---------------------------------------------------------------
 
@@ -96,6 +111,8 @@ class SqueakLauncher:
 
     @property
     def stock_image(self) -> Path:
+        if self._source.image:
+            return Path(self._source.image)
         return Path(os.environ.get("STUI_SQUEAK_STOCK_IMAGE", STOCK_IMAGE))
 
     def check_dependencies(self, need_x: bool = False) -> None:
@@ -303,8 +320,10 @@ class SqueakLauncher:
             raise TemplateError(f"{image} did not keep its image id: it reports {stored!r}")
 
     def server_command(self, image: Path, options: ServerOptions) -> list[str]:
+        # File-ins come first: the image processes its arguments in order.
+        files = [] if options.raw_port is None else [str(self._raw_eval_source(image.parent))]
         args = [
-            str(self.vm), *HEADLESS, str(image),
+            str(self.vm), *HEADLESS, str(image), *files,
             f"--stui-name={options.name}",
             f"--stui-bind={options.bind}",
             f"--stui-port={options.port}",
@@ -314,6 +333,17 @@ class SqueakLauncher:
         if options.raw_port is not None:
             args.append(f"--stui-raw-port={options.raw_port}")
         return args
+
+    @staticmethod
+    def _raw_eval_source(directory: Path) -> Path:
+        """The raw eval floor's source, written beside the image for the VM to file in.
+
+        It stays out of the template: only an image started with a raw port (the
+        benchmarks, a test of the floor) compiles it, at start, and only for that run.
+        """
+        path = directory / RAW_EVAL_SOURCE
+        path.write_bytes(_source(RAW_EVAL_SOURCE))
+        return path
 
     def evaluate_once(self, image: Path, expression: str, timeout: float = 30) -> str:
         out = self._run(image, [f"--eval={expression}", "--quit"], timeout=timeout)

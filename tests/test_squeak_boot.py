@@ -1,4 +1,5 @@
-"""StuiServer startUp on a real image: the one line the launcher waits for."""
+"""Squeak-only start-up: StuiServer options as image arguments, read by StuiBoot (see
+tests/conformance/test_startup.py for the contract every dialect keeps)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,16 @@ def test_the_image_id_is_kept_and_can_be_set(run_squeak: Callable[..., str]) -> 
         "--eval=StuiServer startUp", "--eval=StuiServer imageId",
     )  # fmt: skip
     assert out.strip().endswith("'11111111-2222-4333-8444-555555555555'")
+
+
+def test_options_survive_a_file_in_after_them(
+    run_squeak: Callable[..., str], tmp_path: Path
+) -> None:
+    """A file-in writes the changes file, which clears SystemDictionary's StartupStamp."""
+    source = tmp_path / "probe.st"
+    source.write_text(
+        "Object subclass: #StuiTestProbe\n\tinstanceVariableNames: ''\n"
+        "\tclassVariableNames: ''\n\tpoolDictionaries: ''\n\tcategory: 'StuiTest'!\n"
+    )
+    out = run_squeak("--stui-name=kept", str(source), "--eval=StuiServer optionAt: 'name'")
+    assert out.strip().endswith("'kept'")

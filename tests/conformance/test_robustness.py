@@ -1,47 +1,31 @@
-"""The Squeak server under load and abuse: many clients, malformed input, raw TCP garbage.
+"""The server under load and abuse: many clients, malformed input, raw TCP garbage.
 
 After every kind of abuse a well-behaved client must still be served.
 """
-
-# ruff: noqa: F811  (the fixtures imported from test_server_client are parameters here)
 
 from __future__ import annotations
 
 import json
 import os
-import socket
+import re
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 import zmq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stui.launcher.runtime import RuntimeInfo
-from test_server_client import (  # noqa: F401 (fixtures)
+from conformance.expected import Expectations
+from conformance.wire import (
+    ERROR_CODES,
     GREETING,
     Peer,
-    client,
-    connect,
     raw_connect,
     read_until_closed,
     ready_command,
-    zctx,
 )
-
-ERROR_CODES = {
-    "bad_request",
-    "unsupported",
-    "unauthorized",
-    "version_mismatch",
-    "too_large",
-    "encoding",
-    "no_session",
-    "busy",
-    "internal",
-}
+from stui.launcher.runtime import RuntimeInfo
 
 
 def assert_served(peer: Peer) -> None:
@@ -269,34 +253,12 @@ def test_a_frame_just_under_the_limit_is_read(running_image: RuntimeInfo, client
     assert client.recv(timeout=30)["id"] == 5
 
 
-def test_the_raw_eval_floor_answers_nul_framed_requests(
-    start_images: Callable[..., list[RuntimeInfo]],
-) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        raw_port = s.getsockname()[1]
-    start_images(1, raw_port=raw_port)
-    with socket.create_connection(("127.0.0.1", raw_port), timeout=5) as sock:
-        for source, answer in [(b"3 + 4", b"+7"), (b"nil foo", b"-")]:
-            sock.sendall(source + b"\0")
-            data = b""
-            while not data.endswith(b"\0"):
-                data += sock.recv(4096)
-            assert data.startswith(answer)
-
-
 def test_connections_that_come_and_go_leave_nothing_behind(
-    running_image: RuntimeInfo, client: Peer, zctx: zmq.Context
+    running_image: RuntimeInfo, client: Peer, zctx: zmq.Context, expect: Expectations
 ) -> None:
-    census = (
-        "Smalltalk garbageCollect. "
-        "Array with: (StuiServer current instVarNamed: 'listener') connections size "
-        "with: Socket allInstances size with: Process allInstances size"
-    )
-
     def counts() -> list[int]:
-        reply = client.request("evaluate", code=census)
-        return [int(n) for n in reply["value"].strip("()").split()]
+        reply = client.request("evaluate", code=expect.census)
+        return [int(n) for n in re.findall(r"-?[0-9]+", reply["value"])]
 
     before = counts()
     for n in range(60):

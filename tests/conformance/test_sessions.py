@@ -1,6 +1,5 @@
-"""Image-side sessions on a real image: isolation, ownership, orphans, expiry, cleanup."""
-
-# ruff: noqa: F811  (the fixtures imported from test_server_client are parameters here)
+"""Image-side sessions on a real image of each dialect: isolation, ownership, orphans,
+expiry, cleanup."""
 
 from __future__ import annotations
 
@@ -12,8 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from conformance.wire import Peer, wait_for
 from stui.launcher.runtime import RuntimeInfo
-from test_server_client import Peer, client, connect, zctx  # noqa: F401 (fixtures)
 
 SESSION_ID = re.compile(r"^s-[0-9a-f]{32}$")
 
@@ -34,13 +33,6 @@ def value(peer: Peer, code: str, session: str) -> str:
     reply = peer.request("evaluate", code=code, session=session)
     assert reply["type"] == "result", reply
     return reply["value"]
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.05)
 
 
 def test_create_describes_the_session(client: Peer) -> None:
@@ -246,3 +238,47 @@ def test_a_busy_session_does_not_starve_another(client: Peer) -> None:
     client.send("interrupt", session=busy)
     assert client.recv()["id"] == loop
     assert client.recv()["was_running"] is True
+
+
+def test_older_than_keeps_busy_sessions_and_takes_fractional_hours(client: Peer) -> None:
+    busy, idle = create(client), create(client)
+    loop = client.send("evaluate", code="[true] whileTrue", session=busy)
+    time.sleep(1.1)
+    assert client.request("session.cleanup", scope="older_than", hours=0.5)["cleaned"] == 0
+    reply = client.request("session.cleanup", scope="older_than", hours=0)
+    assert (reply["cleaned"], reply["remaining"]) == (1, 1)
+    assert client.request("session.attach", session=idle)["code"] == "no_session"
+    client.send("interrupt", session=busy)
+    assert client.recv()["id"] == loop
+    assert client.recv()["was_running"] is True
+
+
+def test_pong_counts_every_clients_sessions_and_remaining_only_mine(
+    running_image: RuntimeInfo, connect: Callable[[RuntimeInfo], Peer]
+) -> None:
+    alice = hello(connect, running_image, "c-alice")
+    bob = hello(connect, running_image, "c-bob")
+    create(alice)
+    create(bob), create(bob)
+    assert alice.request("ping")["sessions"] == 3
+    assert alice.request("session.stats")["total"] == 1
+    reply = alice.request("session.cleanup", scope="orphaned")
+    assert (reply["cleaned"], reply["remaining"]) == (0, 1)
+
+
+def test_using_an_orphaned_session_restarts_its_expiry_clock(
+    start_images: Callable[..., list[RuntimeInfo]], connect: Callable[[RuntimeInfo], Peer]
+) -> None:
+    """It stays orphaned (its own connection is gone) but does not expire under use."""
+    (info,) = start_images(1, session_ttl=3)
+    leaving = hello(connect, info, "c-user")
+    s = create(leaving)
+    staying = hello(connect, info, "c-user")
+    leaving.close()
+    wait_for(lambda: staying.request("session.stats")["orphaned"] == 1)
+    time.sleep(2)
+    assert value(staying, "#used", s) == "#used"
+    time.sleep(2)  # 4 s after orphaning, 2 s after use
+    (listed,) = staying.request("session.list", include_orphaned=True)["sessions"]
+    assert (listed["id"], listed["status"]) == (s, "orphaned")
+    wait_for(lambda: staying.request("session.stats")["total"] == 0, timeout=6)

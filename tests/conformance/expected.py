@@ -1,0 +1,37 @@
+"""A dialect's expectations: what its server answers where dialects may differ.
+
+Read from `expectations/<dialect>.toml`; the conformance tests take them from the
+`expect` fixture and never branch on a dialect's name.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+EXPECTATIONS = Path(__file__).parent / "expectations"
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What one dialect's server answers where dialects may differ (see squeak.toml)."""
+
+    dialect: str
+    prints: list[tuple[str, str, str]]
+    line_end: int
+    syntax_message_contains: str
+    dnu: dict[str, Any]
+    block_error: dict[str, Any]
+    error_classes: list[tuple[str, str]]
+    unprintable: str
+    census: str
+    handshake_seconds: str
+
+    @classmethod
+    def load(cls, dialect: str) -> Expectations:
+        data = tomllib.loads((EXPECTATIONS / f"{dialect}.toml").read_text())
+        data["prints"] = [tuple(row) for row in data["prints"]]
+        data["error_classes"] = [tuple(row) for row in data["error_classes"]]
+        return cls(**data)
