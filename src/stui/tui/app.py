@@ -19,7 +19,6 @@ from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from stui.errors import StuiError
-from stui.images.health import HealthPolicy
 from stui.sessions.records import SessionInfo
 from stui.sessions.state import SessionState
 from stui.tui import keys
@@ -36,6 +35,7 @@ from stui.tui.widgets.images_sidebar import ImagesSidebar
 from stui.tui.widgets.status_bar import StatusBar
 from stui.tui.widgets.workspace import Shown, Workspace
 from stui.workbench import (
+    HealthPolicy,
     ImageChanged,
     ImagePushed,
     ImageView,
@@ -95,7 +95,7 @@ class StuiApp(App[None]):
     def compose(self) -> ComposeResult:
         self.sidebar = ImagesSidebar(live=self.live, id="sidebar")
         self.work = ContentSwitcher(id="work", initial="no-image")
-        self.status_bar = StatusBar(id="status")
+        self.status_bar = StatusBar(live=self.live, id="status")
         with Horizontal(id="main"):
             yield self.sidebar
             with self.work:
@@ -239,6 +239,8 @@ class StuiApp(App[None]):
         await self.switch_to(name)
         await self.contexts[name].switch_session(info.id)
         self.status_bar.session = info.id
+        # The sessions panel is still closing: focus once the main screen is back.
+        self.set_timer(0.1, self.contexts[name].workspace.focus_editor)
 
     async def clone_session(self, info: SessionInfo, target: str) -> None:
         source = self.wb.sessions.get_session(info.id).state

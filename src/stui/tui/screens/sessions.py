@@ -147,8 +147,9 @@ class SessionsScreen(Screen[None]):
         if info.status == "closed":
             self.app.notify("A closed session cannot be restored.", severity="warning")
             return
+        # On the app: this screen's own tasks end when it is dismissed.
+        self.app.run_worker(self.stui.restore_session(info), group="restore")
         self.dismiss(None)
-        await self.stui.restore_session(info)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

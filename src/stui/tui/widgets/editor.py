@@ -113,6 +113,8 @@ class SmalltalkEditor(TextArea):
 
     def on_mount(self) -> None:
         self.follow_theme()
+        if not getattr(self.app, "live", True):
+            self.cursor_blink = False  # pictures must not depend on the blink phase
 
     def follow_theme(self) -> None:
         """Syntax colours that suit the app's light or dark theme."""

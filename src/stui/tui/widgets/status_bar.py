@@ -20,6 +20,10 @@ class StatusBar(Static):
     state: reactive[str] = reactive("")
     evaluating: reactive[float | None] = reactive(None)  # monotonic start time
 
+    def __init__(self, *, live: bool = True, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.live = live  # False: no session id, so pictures are the same every run
+
     def on_mount(self) -> None:
         self.set_interval(0.2, self._tick)
 
@@ -48,9 +52,12 @@ class StatusBar(Static):
             text.append(f"{dot} ", style=colour)
             text.append(self.image, style="bold")
             text.append(f"  {self.state}")
-            text.append(
-                f"   session {self.session[:8]}" if self.session else "   no session", style="dim"
-            )
+            if not self.session:
+                text.append("   no session", style="dim")
+            else:
+                text.append(
+                    f"   session {self.session[:8]}" if self.live else "   session", style="dim"
+                )
         if self.evaluating is not None:
             text.append(
                 f"   evaluating {time.monotonic() - self.evaluating:.1f} s", style="bold yellow"
