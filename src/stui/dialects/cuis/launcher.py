@@ -16,20 +16,16 @@ timeout, and ``stui-start.st`` has a watchdog that quits if the server is not up
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
-import time
 import zipfile
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
 from stui import paths
+from stui.dialects import templates
 from stui.dialects.contract import DialectSource, Progress, ServerOptions, no_progress
 from stui.dialects.errors import MissingDependency, TemplateError
 
@@ -42,7 +38,6 @@ PACKAGE_FILE = "Network-Kernel.pck.st"
 # Spur image formats: 6521 (32-bit), 68021 (64-bit); little-endian on every VM we run.
 _SPUR_32 = (6521).to_bytes(4, "little")
 _IMAGE_MAGICS = {_SPUR_32, (68021).to_bytes(4, "little")}
-STALE_AFTER = 7 * 86400  # seconds
 PREPARE_TIMEOUT = 120.0
 HINT = (
     "name them with: stui image create NAME --dialect cuis --from IMAGE_OR_ZIP --vm VM "
@@ -54,21 +49,9 @@ def _resource(*parts: str) -> bytes:
     return resources.files("stui.dialects.cuis").joinpath(*parts).read_bytes()
 
 
-def _digest(*parts: bytes) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(hashlib.sha256(part).digest())
-    return h.hexdigest()[:16]
-
-
 def looks_like_image(path: Path) -> bool:
-    """True if path starts with a Spur image header; guards against corrupt copies."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(4)
-        return head in _IMAGE_MAGICS and path.stat().st_size > 1_000_000
-    except OSError:
-        return False
+    """True if path starts with this dialect's image header; guards against corrupt copies."""
+    return templates.looks_like_image(path, _IMAGE_MAGICS)
 
 
 def _link_or_copy(source: Path, dest: Path) -> None:
@@ -134,7 +117,7 @@ class CuisLauncher:
         if self.package_dir is not None and (self.package_dir / PACKAGE_FILE).is_file():
             package = (self.package_dir / PACKAGE_FILE).read_bytes()
         sources = [name.encode() + _resource("server", name) for name in SERVER_SOURCES]
-        return _digest(
+        return templates.digest(
             str(self.vm.resolve()).encode(),
             self.stock_image.read_bytes(),
             package,
@@ -163,7 +146,7 @@ class CuisLauncher:
         key = self._key()
         directory = self._template_dir(key)
         image = directory / TEMPLATE_IMAGE
-        with self._lock():
+        with templates.preparation_lock("cuis"):
             if not force and looks_like_image(image):
                 progress(f"template is ready: {image}")
                 return image
@@ -177,28 +160,9 @@ class CuisLauncher:
                 staging.rename(directory)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
-            self._remove_stale(keep=directory)
+            templates.remove_stale("cuis-*", keep=lambda old: old == directory)
             progress(f"template is ready: {image}")
             return image
-
-    @contextlib.contextmanager
-    def _lock(self) -> Iterator[None]:
-        with (paths.template_dir() / ".prepare-cuis.lock").open("w") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
-
-    def _remove_stale(self, keep: Path) -> None:
-        """Drop templates of other inputs once unused for a week."""
-        week_ago = time.time() - STALE_AFTER
-        for old in paths.template_dir().glob("cuis-*"):
-            if old == keep:
-                continue
-            with contextlib.suppress(OSError):
-                if old.stat().st_mtime < week_ago:
-                    shutil.rmtree(old)
 
     def _unpack(self, work: Path) -> Path:
         """The user's image (and its changes and sources) in work; answers the image."""

@@ -16,9 +16,7 @@ half-written template never exists. A file lock keeps concurrent preparations ap
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import glob
-import hashlib
 import os
 import shutil
 import subprocess
@@ -29,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 
 from stui import paths
+from stui.dialects import templates
 from stui.dialects.contract import DialectSource, Progress, ServerOptions, no_progress
 from stui.dialects.errors import MissingDependency, TemplateError
 
@@ -59,18 +58,10 @@ _IMAGE_MAGICS = {
     int.to_bytes(v, 4, order) for v in (6502, 6504, 6505) for order in ("little", "big")
 }
 _ATTEMPTS = 3
-STALE_AFTER = 7 * 86400  # seconds
 
 
 def _source(name: str) -> bytes:
     return resources.files("stui.dialects.squeak").joinpath("server", name).read_bytes()
-
-
-def _digest(*parts: bytes) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(hashlib.sha256(part).digest())
-    return h.hexdigest()[:16]
 
 
 def _st_string(text: str) -> str:
@@ -79,13 +70,8 @@ def _st_string(text: str) -> str:
 
 
 def looks_like_image(path: Path) -> bool:
-    """True if path starts with a Squeak image header; guards against corrupt copies."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(4)
-        return head in _IMAGE_MAGICS and path.stat().st_size > 1_000_000
-    except OSError:
-        return False
+    """True if path starts with this dialect's image header; guards against corrupt copies."""
+    return templates.looks_like_image(path, _IMAGE_MAGICS)
 
 
 class SqueakLauncher:
@@ -137,8 +123,8 @@ class SqueakLauncher:
         except FileNotFoundError as e:
             raise TemplateError(f"STUI's Smalltalk sources are incomplete: {e}") from e
         stock = self.stock_image.read_bytes() if self.stock_image.is_file() else b""
-        base_key = _digest(str(self.vm).encode(), stock, bootstrap)
-        return base_key, _digest(base_key.encode(), *servers)
+        base_key = templates.digest(str(self.vm).encode(), stock, bootstrap)
+        return base_key, templates.digest(base_key.encode(), *servers)
 
     def _base_path(self, key: str) -> Path:
         return paths.template_dir() / f"squeak-base-{key}.image"
@@ -160,7 +146,7 @@ class SqueakLauncher:
     def prepare_template(self, progress: Progress = no_progress, force: bool = False) -> Path:
         self.check_dependencies()
         base_key, key = self._keys()
-        with self._lock():
+        with templates.preparation_lock("squeak"):
             template = self._template_path(key)
             if not force and template.exists() and looks_like_image(template):
                 progress(f"template is ready: {template}")
@@ -175,18 +161,11 @@ class SqueakLauncher:
             self._retry(
                 lambda: self._build_template(base, template), "file in the server", progress
             )
-            self._remove_stale(keep={base, template})
+            templates.remove_stale(
+                "squeak-*", keep=lambda old: old.with_suffix(".image") in {base, template}
+            )
             progress(f"template is ready: {template}")
             return template
-
-    @contextlib.contextmanager
-    def _lock(self) -> Iterator[None]:
-        with (paths.template_dir() / ".prepare.lock").open("w") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
 
     def _retry(self, step, what: str, progress: Progress) -> None:
         errors = []
@@ -198,17 +177,6 @@ class SqueakLauncher:
                 errors.append(str(e))
                 progress(f"attempt {attempt} to {what} failed: {e}")
         raise TemplateError(f"could not {what} after {_ATTEMPTS} attempts: {errors[-1]}")
-
-    def _remove_stale(self, keep: set[Path]) -> None:
-        """Drop templates of other sources once unused for a week; a checkout of another
-        version of STUI may still be using a recent one."""
-        week_ago = time.time() - STALE_AFTER
-        for old in paths.template_dir().glob("squeak-*"):
-            if old.with_suffix(".image") in keep:
-                continue
-            with contextlib.suppress(OSError):
-                if old.stat().st_mtime < week_ago:
-                    old.unlink()
 
     def _build_base(self, dest: Path, progress: Progress = no_progress) -> None:
         with tempfile.TemporaryDirectory(prefix="stui-prepare-") as tmp:
