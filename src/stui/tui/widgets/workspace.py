@@ -24,6 +24,7 @@ from stui.tui.styles import beside
 from stui.tui.widgets.editor import SmalltalkEditor
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+SPINNER_AFTER = 0.2  # seconds an evaluation runs before the spinner shows
 FIRST_BUFFER = "Workspace 1"
 
 
@@ -221,16 +222,25 @@ class Workspace(Vertical):
         self._history_index = None
 
     def _set_running(self, editor: SmalltalkEditor, running: bool, code: str) -> None:
+        """The spinner and the status bar show an evaluation only once it has run for
+        SPINNER_AFTER: a quick one would flash them and cost two layouts per print-it."""
         editor.running = running
         self.started_at = time.monotonic() if running else None
-        line = self._running_line
-        line.set_class(running, "shown")
-        if running:
-            self._tick()
-            self._timer = self.set_interval(0.1, self._tick)
-        elif self._timer is not None:
+        if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        if running:
+            self._timer = self.set_timer(SPINNER_AFTER, lambda: self._show_running(code))
+        elif self._running_line.has_class("shown"):
+            self._running_line.remove_class("shown")
+            self.post_message(self.Evaluating(self, None, code))
+
+    def _show_running(self, code: str) -> None:
+        if self.started_at is None:
+            return
+        self._running_line.add_class("shown")
+        self._tick()
+        self._timer = self.set_interval(0.1, self._tick)
         self.post_message(self.Evaluating(self, self.started_at, code))
 
     def _tick(self) -> None:
