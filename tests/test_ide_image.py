@@ -147,3 +147,28 @@ async def test_after_kill_9_the_lost_changes_are_listed_and_replayed_once(
         assert isinstance(relisted, Changes)
         assert all(c.source is None for c in relisted.changes)
         assert all(c.applied or c.superseded for c in relisted.changes)
+
+
+async def test_a_class_and_a_method_made_by_do_its_are_recovered_after_kill_9(
+    running_image: RuntimeInfo,
+) -> None:
+    """Code written from a workspace, not through class.define or compile, is not lost."""
+    made = LOST.replace("StuiLost", "StuiDoIt")
+    async with connection_to(running_image) as conn:
+        assert (await conn.evaluate(made)).value == "StuiDoIt"
+        await conn.evaluate("StuiDoIt compile: 'answer ^ 42' classified: 'demo'")
+        assert await unsaved(conn) is True
+    crash(running_image)
+    info = launcher.start_image(running_image.name)
+    async with connection_to(info) as conn:
+        assert (await conn.evaluate("Smalltalk includesKey: #StuiDoIt")).value == "false"
+        listed = await conn.call(ChangesList())
+        assert isinstance(listed, Changes)
+        kinds = [(c.kind, c.class_, c.selector) for c in listed.changes]
+        assert kinds == [
+            (ChangeKind.CLASS_DEFINITION, "StuiDoIt", None),
+            (ChangeKind.METHOD, "StuiDoIt", "answer"),
+        ]
+        replayed = await conn.call(ChangesReplay())
+        assert isinstance(replayed, Replayed) and replayed.failed == []
+        assert (await conn.evaluate("StuiDoIt new answer")).value == "42"
