@@ -8,6 +8,7 @@ import asyncio
 from tests.tui.conftest import SIZE, idle, quick_config, ready, until
 from textual.widgets.text_area import Selection
 
+from stui import launcher
 from stui.tui.app import StuiApp
 from stui.tui.screens.dialogs import TextScreen
 
@@ -163,3 +164,28 @@ async def test_workspaces_text_and_selection_survive_a_restart_of_the_app(start_
         assert buffers["Workspace 1"].text == "abc\n12345"
         assert (buffers["Workspace 1"].start, buffers["Workspace 1"].end) == (9, 7)
         assert buffers["Workspace 2"].text == "second"
+
+
+async def test_an_image_restart_gives_one_notice_naming_the_lost_variables(start_images) -> None:
+    (info,) = start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        ed = await ready(app)
+        ed.text = "x := 42"
+        ed.move_cursor((0, 7))
+        await pilot.press("alt+d")
+        await idle(app)
+        launcher.stop_image(info.name)
+        launcher.start_image(info.name)
+
+        def restart_notices() -> list[str]:
+            return [str(n.message) for n in app._notifications if "restarted" in str(n.message)]
+
+        await until(lambda: restart_notices(), 15, "the restart notice")
+        ed.text = "3 + 4"
+        ed.move_cursor((0, 5))
+        await pilot.press("ctrl+p")
+        await idle(app)
+        assert ed.text == "3 + 4 7"
+        (notice,) = restart_notices()
+        assert "workspace variables lost: x" in notice

@@ -88,8 +88,6 @@ class ImageContext:
             self.workspace.waiting(None)
             if known is None and not pristine:
                 self.flush()  # what was typed before the session was known
-        if handle.restarted is not None:
-            self.app.notify(handle.restarted.describe(), severity="warning", timeout=10)
         if self.on_session is not None:
             self.on_session(self)
         return handle

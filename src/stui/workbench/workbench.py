@@ -124,11 +124,14 @@ class Workbench:
         self._publish(ImagePushed(name, event))
 
     def _on_restart(self, name: str, back: Reconnection) -> None:
+        lost: list[str] = []
         for session in back.sessions:
             notice = self._restart_notice(name, back, session)
             if notice is not None:
                 self._pending_restarts[session.id] = notice
-        self._publish(Notice(name, f"{name} restarted: workspace variables were lost"))
+                lost += [v for v in notice.lost_variables if v not in lost]
+        said = f"; workspace variables lost: {', '.join(lost)}" if lost else ""
+        self._publish(Notice(name, f"{name} restarted (a new instance){said}", "warning"))
         self._publish(SessionsChanged(back.image_id))
 
     # -- images ---------------------------------------------------------------------
