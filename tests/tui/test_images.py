@@ -14,14 +14,10 @@ from tests.tui.conftest import SIZE, editor, idle, quick_config, ready, until
 
 from stui.tui.app import StuiApp
 from stui.tui.screens.image_detail import ImageDetailScreen, detail_table
-from stui.tui.widgets.images_sidebar import ImageRow
 
 
 def row_text(app: StuiApp, name: str) -> str:
-    for row in app.sidebar.query(ImageRow):
-        if row.image_name == name:
-            return str(row.label.content)
-    raise AssertionError(f"no row for {name}")
+    return app.sidebar.row_plain(name)
 
 
 async def test_the_sidebar_lists_every_image_with_its_status_and_dialect(start_images) -> None:

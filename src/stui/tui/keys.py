@@ -130,6 +130,7 @@ TABLE: tuple[KeySpec, ...] = (
     # the images sidebar
     KeySpec("select_image", "enter", "Switch to this image", "images"),
     KeySpec("detail", "i", "Image details", "images"),
+    KeySpec("filter", "slash", "Filter: words of the name, s:status, d:dialect", "images"),
     # the sessions panel
     KeySpec("restore", "enter", "Restore: open its workspaces", "sessions", show=True),
     KeySpec("rename", "r", "Rename (label)", "sessions", show=True),
