@@ -7,7 +7,7 @@ Read from `expectations/<dialect>.toml`; the conformance tests take them from th
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ class Expectations:
     unprintable: str
     census: str
     handshake_seconds: str
+    ide: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, dialect: str) -> Expectations:

@@ -30,7 +30,19 @@ from stui.dialects.contract import DialectSource, Progress, ServerOptions, no_pr
 from stui.dialects.errors import MissingDependency, TemplateError
 
 HEADLESS = ["-vm-display-null", "-vm-sound-null"]
-SERVER_SOURCES = ("json.st", "zmtp.st", "server.st")
+# Filed in in this order; image.st last (it marks the template as saved).
+SERVER_SOURCES = (
+    "json.st",
+    "zmtp.st",
+    "server.st",
+    "ide.st",
+    "inspect.st",
+    "browse.st",
+    "edit.st",
+    "search.st",
+    "transcript.st",
+    "image.st",
+)
 START_SCRIPT = "stui-start.st"
 RAW_EVAL_SOURCE = "raweval.st"  # the benchmarks' floor: filed in at start, never shipped
 TEMPLATE_IMAGE = "stui.image"

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from conformance.expected import Expectations
 from stui.launcher.runtime import RuntimeInfo
 from stui.protocol.messages import (
     Evaluate,
@@ -47,25 +48,31 @@ async def no_event(conn: ImageClient) -> None:
         await asyncio.wait_for(anext(conn.events()), 0.5)
 
 
-async def test_subscribers_get_transcript_text_in_order(running_image: RuntimeInfo) -> None:
+async def test_subscribers_get_transcript_text_in_order(
+    running_image: RuntimeInfo, expect: Expectations
+) -> None:
+    cr = expect.ide["transcript_newline"]
     async with connection_to(running_image) as conn, connection_to(running_image) as quiet:
         reply = await conn.call(TranscriptSubscribe())
         assert isinstance(reply, Subscribed) and reply.subscribed is True
-        await conn.evaluate("Transcript show: 'one'; cr; show: 'two'; tab; print: 3; cr")
-        await conn.evaluate("Transcript nextPutAll: 'été'; nextPut: $!; cr")
+        await conn.evaluate(f"Transcript show: 'one'; {cr}; show: 'two'; tab; print: 3; {cr}")
+        await conn.evaluate(f"Transcript nextPutAll: 'été'; nextPut: $!; {cr}")
         text, _ = await transcript_text(conn, "été!\n")
         assert text == "one\ntwo\t3\nété!\n"
         await no_event(quiet)  # not subscribed: nothing
         off = await conn.call(TranscriptUnsubscribe())
         assert isinstance(off, Subscribed) and off.subscribed is False
-        await conn.evaluate("Transcript show: 'unheard'; cr")
+        await conn.evaluate(f"Transcript show: 'unheard'; {cr}")
         await no_event(conn)
 
 
-async def test_a_flood_is_coalesced_and_pings_are_answered(running_image: RuntimeInfo) -> None:
+async def test_a_flood_is_coalesced_and_pings_are_answered(
+    running_image: RuntimeInfo, expect: Expectations
+) -> None:
+    cr = expect.ide["transcript_newline"]
     async with connection_to(running_image) as conn:
         await conn.call(TranscriptSubscribe())
-        code = f"1 to: {LINES} do: [:i | Transcript show: 'line ', i printString; cr]. #done"
+        code = f"1 to: {LINES} do: [:i | Transcript show: 'line ', i printString; {cr}]. #done"
         flood = asyncio.create_task(conn.call(Evaluate(code=code)))
         reader = asyncio.create_task(transcript_text(conn, f"line {LINES}\n", timeout=120))
         pongs_during_flood = 0

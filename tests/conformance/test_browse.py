@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.expected import Expectations
 from stui.launcher.runtime import RuntimeInfo
 from stui.protocol import NotFound
 from stui.protocol.messages import (
@@ -61,7 +62,7 @@ async def test_categories_classes_protocols_selectors_on_both_sides(
         assert "printString" not in meta_sels.selectors
 
 
-async def test_definition_and_hierarchy(running_image: RuntimeInfo) -> None:
+async def test_definition_and_hierarchy(running_image: RuntimeInfo, expect: Expectations) -> None:
     async with connection_to(running_image) as conn:
         d = await conn.call(BrowseDefinition(class_="OrderedCollection"))
         assert isinstance(d, Definition)
@@ -72,18 +73,22 @@ async def test_definition_and_hierarchy(running_image: RuntimeInfo) -> None:
         assert d.class_definition is not None
         h = await conn.call(BrowseHierarchy(class_="OrderedCollection"))
         assert isinstance(h, Hierarchy)
-        assert h.superclasses == ["Object", "Collection", "SequenceableCollection"]
+        above_object = expect.ide["object_superclasses"]
+        assert h.superclasses == [*above_object, "Object", "Collection", "SequenceableCollection"]
         assert "SortedCollection" in h.subclasses
         root = await conn.call(BrowseHierarchy(class_="Object"))
-        assert isinstance(root, Hierarchy) and root.superclasses == []
+        assert isinstance(root, Hierarchy) and root.superclasses == above_object
 
 
-async def test_method_source_says_when_it_is_decompiled(running_image: RuntimeInfo) -> None:
+async def test_method_source_says_when_it_is_decompiled(
+    running_image: RuntimeInfo, expect: Expectations
+) -> None:
     async with connection_to(running_image) as conn:
         stock = await conn.call(BrowseMethod(class_="Object", selector="printString"))
         assert isinstance(stock, MethodSource)
-        assert stock.decompiled is True and stock.source.startswith("printString")
-        assert stock.protocol == "printing" and stock.stamp is None
+        assert stock.decompiled is expect.ide["stock_method_decompiled"]
+        assert stock.source.startswith("printString") and stock.protocol == "printing"
+        assert (stock.stamp is not None) is expect.ide["stock_method_stamped"]
         source = 'stuiBrowsed\n\t"kept as typed"\n\t^ 1'
         compiled = await conn.call(
             Compile(class_="Object", side=Side.CLASS, category="stui", source=source)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.expected import Expectations
 from stui.launcher.runtime import RuntimeInfo
 from stui.protocol import NotFound
 from stui.protocol.messages import (
@@ -32,11 +33,13 @@ def names(refs: list[MethodRef]) -> set[str]:
     return {f"{r.class_}{' class' if r.side is Side.CLASS else ''}>>{r.selector}" for r in refs}
 
 
-async def test_senders_implementors_and_references(running_image: RuntimeInfo) -> None:
+async def test_senders_implementors_and_references(
+    running_image: RuntimeInfo, expect: Expectations
+) -> None:
     async with connection_to(running_image) as conn:
         senders = await conn.call(SearchSenders(selector="printOn:"))
         assert isinstance(senders, MethodRefs) and senders.total == len(senders.refs) > 10
-        assert "Object>>printStringLimitedTo:" in names(senders.refs)
+        assert expect.ide["a_sender_of_printOn"] in names(senders.refs)
         implementors = await conn.call(SearchImplementors(selector="printOn:"))
         assert isinstance(implementors, MethodRefs)
         assert {"Object>>printOn:", "Collection>>printOn:"} <= names(implementors.refs)
