@@ -47,6 +47,7 @@ SERVER_SOURCES = (
     "browse.st",
     "edit.st",
     "search.st",
+    "debug.st",
     "transcript.st",
     "image.st",
 )
