@@ -28,6 +28,9 @@ class Expectations:
     unprintable: str
     census: str
     handshake_seconds: str
+    # The debugger's test class and how to count parked processes; absent for a dialect
+    # whose image does not offer the debugger yet (test_debug.py then needs it once it does).
+    debug: dict[str, Any] | None = None
 
     @classmethod
     def load(cls, dialect: str) -> Expectations:
