@@ -73,6 +73,15 @@ async def test_the_tools_api_walks_a_halt(image: RuntimeInfo) -> None:
         failed = await dbg.debug(handle, "3 +")
         assert isinstance(failed, Failed) and failed.kind == "syntax"
 
+        at_start = await dbg.debug(handle, "| t | t := 6. t * 7", at_start=True)
+        assert isinstance(at_start, dbg.Stopped) and at_start.error is None
+        stepped = await dbg.step_over(handle, at_start.debug)
+        assert isinstance(stepped, dbg.Stopped)
+        frame = await dbg.frame(handle, at_start.debug)
+        assert {v.name: v.value.print for v in frame.variables} == {"t": "6"}
+        done = await dbg.proceed(handle, at_start.debug)
+        assert isinstance(done, Evaluated) and done.value == "42"
+
 
 def test_stui_debug_where_print_step_next(image: RuntimeInfo) -> None:
     script = "where\nprint a\nlist\nnext\nprint b\nrestart\nprint b\nreturn 42\ncontinue\n"

@@ -189,3 +189,19 @@ def test_bad_debug_requests(debuggee: Debuggee) -> None:
     h = debuggee.debug(f"{debuggee.data['class']} new foo: 1")["debug"]
     assert debuggee.on("debug.frame", h, frame=99)["code"] == "not_found"
     assert debuggee.on("debug.abandon", h)["type"] == "abandoned"
+
+
+def test_debug_it_stops_before_the_first_statement(debuggee: Debuggee) -> None:
+    cls = debuggee.data["class"]
+    reply = debuggee.evaluate(f"| t | t := {cls} new twice: 5. t + 1", mode="debug")
+    assert reply["type"] == "suspended" and reply["error"] is None
+    assert selectors(reply) == ["DoIt"]
+    h = reply["debug"]
+    assert variables(debuggee.on("debug.frame", h)) == {"t": "nil"}
+    while selectors(stepped := debuggee.on("debug.step_into", h)) == ["DoIt"]:
+        pass  # past `new`, answered by a primitive or by a method of its own
+    if selectors(stepped)[0] != "twice:":  # into new's method: back out to the do-it
+        while selectors(stepped)[0] != "twice:":
+            stepped = debuggee.on("debug.step_into", h)
+    assert selectors(stepped) == ["twice:", "DoIt"]
+    assert debuggee.on("debug.proceed", h)["value"] == "11"

@@ -53,8 +53,11 @@ class DebugState:
 @click.argument("code")
 @IMAGE_OPTION
 @click.option("--session", "-s", metavar="ID", help="The session to debug in (as for eval).")
+@click.option("--start", is_flag=True, help="Stop before the first statement (debug it).")
 @JSON_OPTION
-def debug_command(code: str, image: str | None, session: str | None, as_json: bool) -> None:
+def debug_command(
+    code: str, image: str | None, session: str | None, start: bool, as_json: bool
+) -> None:
     """Evaluate CODE under the debugger (- reads it from stdin, up to a line '.').
 
     An error or a halt stops it; then type where, up, down, list, print EXPR, step, next,
@@ -72,7 +75,7 @@ def debug_command(code: str, image: str | None, session: str | None, as_json: bo
         if handle.restarted is not None:
             warn(handle.restarted.describe())
         state = DebugState(handle, None)
-        await _show(state, "debug", await dbg.debug(handle, source), as_json)
+        await _show(state, "debug", await dbg.debug(handle, source, start), as_json)
         while state.exit_code is None:
             line = await asyncio.to_thread(lines.next_command)
             if line is None:

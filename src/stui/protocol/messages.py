@@ -32,6 +32,7 @@ class EvalMode(StrEnum):
     DO = "do"
     PRINT = "print"
     INSPECT = "inspect"  # answers `inspection` instead of `result`; needs a session
+    DEBUG = "debug"  # debug it: `suspended` before the first statement; needs a session
 
 
 class Side(StrEnum):

@@ -16,7 +16,7 @@ from typing import Final
 
 import msgspec
 
-from stui.protocol import EvalError, EvalMode, NoSession, ProtocolError, RemoteError, Result
+from stui.protocol import EvalError, NoSession, ProtocolError, RemoteError, Result
 from stui.protocol import messages as m
 from stui.tools.evaluate import _refusal, record
 from stui.tools.outcomes import (
@@ -55,19 +55,23 @@ DebugOutcome = Stopped | Rejected | Outcome
 """What a debugger call came to: stopped again, the evaluation's end, or a failure."""
 
 
-async def debug(handle: SessionHandle, code: str, timeout: float | None = None) -> DebugOutcome:
-    """Evaluate code in the handle's session under the debugger; recorded in its history."""
+async def debug(
+    handle: SessionHandle, code: str, at_start: bool = False, timeout: float | None = None
+) -> DebugOutcome:
+    """Evaluate code in the handle's session under the debugger; recorded in its history.
+    With `at_start` (debug it) it stops before the first statement."""
     refused = _refusal(handle, code)
     if refused is not None:
         return refused
-    request = m.Evaluate(code=code, session=handle.image_session_id, debug=True)
+    mode = m.EvalMode.DEBUG if at_start else m.EvalMode.PRINT
+    request = m.Evaluate(code=code, mode=mode, session=handle.image_session_id, debug=True)
     outcome = await _call(handle, request, timeout)
     summary = outcome
     if isinstance(outcome, Stopped):
         message = outcome.error.message if outcome.error else "stopped"
         summary = Failed("debug", f"suspended in the debugger: {message}")
     if not isinstance(summary, Rejected):
-        record(handle, code, EvalMode.PRINT, summary)
+        record(handle, code, mode, summary)
     return outcome
 
 
