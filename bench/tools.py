@@ -11,9 +11,12 @@ as STUI uses it, interleaved in rounds so drift on a busy machine hits every cas
 - **completion**: `complete` "Transcript sh";
 - **inspect, first page**: `inspect` of a 1000-element Array held by a handle;
 - **compile**: `compile` of a small method (replacing itself each time; each one is
-  written and flushed to the .changes file).
+  written and flushed to the .changes file);
+- **debugger frame** and **debugger step**: `debug.frame` of the top frame, and one
+  `debug.step_over`, of an evaluation suspended by a halt before an endless loop (each
+  step runs one send of the loop, simulated).
 
-Targets: every lookup under 30 ms at p99, a compile under 100 ms. The image is stopped
+Targets: every lookup (the debugger's frame and step too) under 30 ms at p99, a compile under 100 ms. The image is stopped
 and the temporary home removed on the way out, also on Ctrl-C.
 """
 
@@ -39,6 +42,9 @@ from stui.protocol.messages import (
     BrowseMethod,
     Compile,
     Complete,
+    DebugAbandon,
+    DebugFrame,
+    DebugStepOver,
     EvalMode,
     Evaluate,
     Inspect,
@@ -46,6 +52,7 @@ from stui.protocol.messages import (
     Release,
     SearchImplementors,
     SearchSenders,
+    Suspended,
 )
 from stui.transport import ImageClient
 
@@ -56,6 +63,9 @@ LOOKUP_TARGET_MS = 30.0
 COMPILE_TARGET_MS = 100.0
 
 Timings = dict[str, list[float]]
+
+# Suspended by the halt; then every step over runs one `+` of the endless loop.
+LOOP = "| s | s := 0. nil halt. [true] whileTrue: [s := s + 1]. s"
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -113,6 +123,17 @@ async def run(samples: int) -> Timings:
                     Compile(class_="Object", category="bench", source=f"stuiBench\n\t^ {n}")
                 )
 
+            debugged = (await client.session_create("bench-debug")).id
+            stopped = await client.call(
+                Evaluate(code=LOOP, session=debugged, debug=True), timeout=10
+            )
+            assert isinstance(stopped, Suspended), stopped
+            suspended = stopped.debug
+
+            async def debug_step() -> None:
+                reply = await client.call(DebugStepOver(session=debugged, debug=suspended))
+                assert isinstance(reply, Suspended), reply
+
             cases: dict[str, Callable[[], Awaitable[object]]] = {
                 "class list (browse.classes)": lambda: client.call(
                     BrowseClasses(category="Kernel-Objects")
@@ -130,6 +151,10 @@ async def run(samples: int) -> Timings:
                 "completion (Transcript sh)": lambda: client.call(Complete(code="Transcript sh")),
                 "inspect, first page": inspect_first_page,
                 "compile": compile_method,
+                "debugger frame (debug.frame)": lambda: client.call(
+                    DebugFrame(session=debugged, debug=suspended)
+                ),
+                "debugger step (debug.step_over)": debug_step,
             }
             for fn in cases.values():
                 await measure(fn, WARMUP)
@@ -138,6 +163,7 @@ async def run(samples: int) -> Timings:
             for _ in range(ROUNDS):
                 for name, fn in cases.items():
                     timings[name] += await measure(fn, per_round)
+            await client.call(DebugAbandon(session=debugged, debug=suspended))
             return timings
 
 

@@ -29,6 +29,9 @@ class Expectations:
     census: str
     handshake_seconds: str
     ide: dict[str, Any] = field(default_factory=dict)
+    # The debugger's test class and how to count parked processes; absent for a dialect
+    # whose image does not offer the debugger yet (test_debug.py then needs it once it does).
+    debug: dict[str, Any] | None = None
 
     @classmethod
     def load(cls, dialect: str) -> Expectations:

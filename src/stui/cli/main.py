@@ -11,6 +11,7 @@ import click
 from stui.cli import (
     browse_commands,
     changes_commands,
+    debug_commands,
     edit_commands,
     eval_commands,
     image_commands,
@@ -82,6 +83,7 @@ cli.add_command(image_commands.image)
 cli.add_command(eval_commands.eval_command)
 cli.add_command(eval_commands.ping)
 cli.add_command(eval_commands.interrupt)
+cli.add_command(debug_commands.debug_command)
 cli.add_command(images_commands.images)
 cli.add_command(session_commands.sessions)
 # IDE operations (issue 8)

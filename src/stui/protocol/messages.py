@@ -32,6 +32,7 @@ class EvalMode(StrEnum):
     DO = "do"
     PRINT = "print"
     INSPECT = "inspect"  # answers `inspection` instead of `result`; needs a session
+    DEBUG = "debug"  # debug it: `suspended` before the first statement; needs a session
 
 
 class Side(StrEnum):
@@ -78,6 +79,7 @@ class Evaluate(Message, tag="evaluate", kw_only=True):
     session: str | UnsetType = UNSET
     max_print: int | UnsetType = UNSET
     receiver: int | UnsetType = UNSET  # a handle of the session: ``self`` in the code
+    debug: bool | UnsetType = UNSET  # an error or a halt answers ``suspended`` (needs session)
 
 
 class Interrupt(Message, tag="interrupt", kw_only=True):
@@ -264,6 +266,90 @@ class TranscriptUnsubscribe(Message, tag="transcript.unsubscribe", kw_only=True)
     id: int = 0
 
 
+# ------------------------------------------------ requests: the debugger (issue 9)
+# Each names a suspended evaluation by its ``debug`` handle (from ``suspended``) in its
+# session; ``frame`` is a 1-based index into the stack, 1 (the top) when UNSET.
+
+
+class DebugFrame(Message, tag="debug.frame", kw_only=True):
+    """A frame's source, pc range, receiver and variables."""
+
+    id: int = 0
+    session: str
+    debug: int
+    frame: int | UnsetType = UNSET
+
+
+class DebugStepInto(Message, tag="debug.step_into", kw_only=True):
+    id: int = 0
+    session: str
+    debug: int
+
+
+class DebugStepOver(Message, tag="debug.step_over", kw_only=True):
+    id: int = 0
+    session: str
+    debug: int
+
+
+class DebugStepThrough(Message, tag="debug.step_through", kw_only=True):
+    """Step over, but stop inside a block of the top frame's method."""
+
+    id: int = 0
+    session: str
+    debug: int
+
+
+class DebugRestart(Message, tag="debug.restart", kw_only=True):
+    id: int = 0
+    session: str
+    debug: int
+    frame: int | UnsetType = UNSET
+
+
+class DebugReturn(Message, tag="debug.return", kw_only=True):
+    """The frame answers the value of ``code`` (evaluated in that frame)."""
+
+    id: int = 0
+    session: str
+    debug: int
+    frame: int | UnsetType = UNSET
+    code: str
+
+
+class DebugProceed(Message, tag="debug.proceed", kw_only=True):
+    id: int = 0
+    session: str
+    debug: int
+
+
+class DebugAbandon(Message, tag="debug.abandon", kw_only=True):
+    id: int = 0
+    session: str
+    debug: int
+
+
+class DebugEvaluate(Message, tag="debug.evaluate", kw_only=True):
+    """Evaluate ``code`` with self, the temporaries and the arguments of a frame bound."""
+
+    id: int = 0
+    session: str
+    debug: int
+    frame: int | UnsetType = UNSET
+    code: str
+    max_print: int | UnsetType = UNSET
+
+
+class DebugCompile(Message, tag="debug.compile", kw_only=True):
+    """Edit and continue: recompile the frame's method and restart the frame."""
+
+    id: int = 0
+    session: str
+    debug: int
+    frame: int | UnsetType = UNSET
+    source: str
+
+
 CoreRequest = (
     Hello
     | Ping
@@ -303,6 +389,16 @@ IdeRequest = (
     | Complete
     | TranscriptSubscribe
     | TranscriptUnsubscribe
+    | DebugFrame
+    | DebugStepInto
+    | DebugStepOver
+    | DebugStepThrough
+    | DebugRestart
+    | DebugReturn
+    | DebugProceed
+    | DebugAbandon
+    | DebugEvaluate
+    | DebugCompile
 )
 """IDE operations a server may offer (docs/protocol.md, "IDE operations"); welcome's
 capabilities say which."""
@@ -655,6 +751,75 @@ class Subscribed(Message, tag="subscribed", kw_only=True):
     subscribed: bool
 
 
+# ------------------------------------------------ payloads: the debugger (issue 9)
+
+
+class DebugErrorKind(StrEnum):
+    ERROR = "error"
+    HALT = "halt"
+
+
+class DebugError(msgspec.Struct, frozen=True, kw_only=True):
+    """Why an evaluation stopped in the debugger."""
+
+    kind: DebugErrorKind
+    class_: str = field(name="class")
+    message: str
+    receiver: str | None = None
+
+
+class StackFrame(msgspec.Struct, frozen=True, kw_only=True):
+    """One frame of a suspended stack: the receiver's class, the class that holds the
+    method, its selector (``DoIt`` for the evaluated code), and whether it is a block."""
+
+    class_: str = field(name="class")
+    method_class: str
+    selector: str
+    is_block: bool = False
+
+
+class VariableKind(StrEnum):
+    ARG = "arg"
+    TEMP = "temp"
+
+
+class FrameVariable(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    kind: VariableKind
+    value: ValueRef
+
+
+class Suspended(Message, tag="suspended", kw_only=True):
+    """An evaluation stopped in the debugger (after an error, a halt or a step); ``error``
+    is None after a step that met none. ``stack`` is innermost first, down to the do-it."""
+
+    id: int
+    debug: int
+    error: DebugError | None = None
+    stack: list[StackFrame]
+
+
+class Frame(Message, tag="frame", kw_only=True):
+    """One frame: ``pc_range`` is the 1-based inclusive source range of its pc."""
+
+    id: int
+    debug: int
+    index: int
+    class_: str = field(name="class")
+    method_class: str
+    selector: str
+    is_block: bool = False
+    source: str
+    pc_range: list[int] | None = None
+    receiver: ValueRef
+    variables: list[FrameVariable] = []
+
+
+class Abandoned(Message, tag="abandoned", kw_only=True):
+    id: int
+    debug: int
+
+
 Response = (
     Welcome
     | Pong
@@ -687,6 +852,9 @@ Response = (
     | MethodRefs
     | Completions
     | Subscribed
+    | Suspended
+    | Frame
+    | Abandoned
 )
 
 # --------------------------------------------------------------------------- events

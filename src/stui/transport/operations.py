@@ -28,7 +28,7 @@ OPERATIONS: Final[dict[type[m.Message], Operation]] = {
     m.Hello: Operation((m.Welcome,), 5.0, always_offered=True),
     m.Ping: Operation((m.Pong,), 2.0, always_offered=True),
     # mode inspect answers an inspection (docs/protocol.md, "IDE operations")
-    m.Evaluate: Operation((m.Result, m.EvalError, m.Inspection), 60.0),
+    m.Evaluate: Operation((m.Result, m.EvalError, m.Inspection, m.Suspended), 60.0),
     m.Interrupt: Operation((m.Interrupted,), DEFAULT_DEADLINE),
     m.SessionCreate: Operation((m.SessionReply,), DEFAULT_DEADLINE),
     m.SessionAttach: Operation((m.SessionReply,), DEFAULT_DEADLINE),
@@ -62,6 +62,18 @@ OPERATIONS: Final[dict[type[m.Message], Operation]] = {
     m.Complete: Operation((m.Completions,), 5.0),
     m.TranscriptSubscribe: Operation((m.Subscribed,), 5.0),
     m.TranscriptUnsubscribe: Operation((m.Subscribed,), 5.0),
+    # The debugger (docs/protocol.md, "The debugger"): a step, a proceed or a frame's
+    # evaluation may run user code, so they wait as long as an evaluation.
+    m.DebugFrame: Operation((m.Frame,), DEFAULT_DEADLINE),
+    m.DebugStepInto: Operation((m.Suspended, m.Result, m.EvalError), 60.0),
+    m.DebugStepOver: Operation((m.Suspended, m.Result, m.EvalError), 60.0),
+    m.DebugStepThrough: Operation((m.Suspended, m.Result, m.EvalError), 60.0),
+    m.DebugRestart: Operation((m.Suspended,), 60.0),
+    m.DebugReturn: Operation((m.Suspended, m.Result, m.EvalError), 60.0),
+    m.DebugProceed: Operation((m.Suspended, m.Result, m.EvalError), 60.0),
+    m.DebugAbandon: Operation((m.Abandoned,), DEFAULT_DEADLINE),
+    m.DebugEvaluate: Operation((m.Result, m.EvalError), 60.0),
+    m.DebugCompile: Operation((m.Suspended, m.CompileError), 60.0),
 }
 
 

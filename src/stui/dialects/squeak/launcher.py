@@ -46,6 +46,7 @@ SERVER_SOURCES = (
     "browse.st",
     "edit.st",
     "search.st",
+    "debug.st",
     "transcript.st",
     "image.st",
 )

@@ -1,0 +1,194 @@
+"""The debugger (docs/protocol.md, "The debugger"): the dialect-neutral API that the CLI's
+`stui debug` and the app's debugger view call.
+
+`debug` evaluates code so that an error or a halt suspends it instead of failing:
+the outcome is then `Stopped`, which carries the debug handle, the error and the stack.
+Every other call works on that handle: `frame` shows one frame; `step_into`,
+`step_over`, `step_through`, `restart`, `return_value`, `compile` and `proceed` answer a
+`DebugOutcome` (stopped again, or the evaluation's final outcome); `evaluate_in` is a
+print-it in a frame; `abandon` terminates the suspended evaluation. Frames are numbered
+from 1, the top of the stack.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import msgspec
+
+from stui.protocol import EvalError, NoSession, ProtocolError, RemoteError, Result
+from stui.protocol import messages as m
+from stui.tools.evaluate import _refusal, record
+from stui.tools.outcomes import (
+    Evaluated,
+    Failed,
+    Interrupted,
+    Lost,
+    Outcome,
+    Refused,
+    TimedOut,
+)
+from stui.tools.replies import expect
+from stui.transport import ConnectionClosed, ConnectionTimeout, TransportError
+from stui.workbench import SessionHandle
+
+DEFAULT_TIMEOUT: Final = 60.0
+
+
+class Stopped(msgspec.Struct, frozen=True, tag="stopped"):
+    """The evaluation is suspended in the debugger. `error` says why it stopped (None
+    after a step that met no new error); `stack` is innermost first, down to the do-it."""
+
+    debug: int
+    stack: tuple[m.StackFrame, ...]
+    error: m.DebugError | None = None
+
+
+class Rejected(msgspec.Struct, frozen=True, tag="rejected"):
+    """A method source that did not compile; nothing changed. `position` is 1-based."""
+
+    message: str
+    position: int | None = None
+
+
+DebugOutcome = Stopped | Rejected | Outcome
+"""What a debugger call came to: stopped again, the evaluation's end, or a failure."""
+
+
+async def debug(
+    handle: SessionHandle, code: str, at_start: bool = False, timeout: float | None = None
+) -> DebugOutcome:
+    """Evaluate code in the handle's session under the debugger; recorded in its history.
+    With `at_start` (debug it) it stops before the first statement."""
+    refused = _refusal(handle, code)
+    if refused is not None:
+        return refused
+    mode = m.EvalMode.DEBUG if at_start else m.EvalMode.PRINT
+    request = m.Evaluate(code=code, mode=mode, session=handle.image_session_id, debug=True)
+    outcome = await _call(handle, request, timeout)
+    summary = outcome
+    if isinstance(outcome, Stopped):
+        message = outcome.error.message if outcome.error else "stopped"
+        summary = Failed("debug", f"suspended in the debugger: {message}")
+    if not isinstance(summary, Rejected):
+        record(handle, code, mode, summary)
+    return outcome
+
+
+async def frame(handle: SessionHandle, debug_id: int, index: int = 1) -> m.Frame:
+    """Frame `index`: its source, pc range, receiver and variables. Raises RemoteError
+    (`not_found` for a frame or a handle that is not there, `busy`)."""
+    request = m.DebugFrame(session=handle.image_session_id, debug=debug_id, frame=index)
+    return expect(await handle.client.call(request), m.Frame)
+
+
+async def step_into(handle: SessionHandle, debug_id: int) -> DebugOutcome:
+    """Do the next send, stopping in the method (or block) it enters."""
+    return await _call(handle, m.DebugStepInto(session=handle.image_session_id, debug=debug_id))
+
+
+async def step_over(handle: SessionHandle, debug_id: int) -> DebugOutcome:
+    """Do the next send to its end, stopping at the following one."""
+    return await _call(handle, m.DebugStepOver(session=handle.image_session_id, debug=debug_id))
+
+
+async def step_through(handle: SessionHandle, debug_id: int) -> DebugOutcome:
+    """As step_over, but stop inside a block of the top frame's method when it runs."""
+    request = m.DebugStepThrough(session=handle.image_session_id, debug=debug_id)
+    return await _call(handle, request)
+
+
+async def restart(handle: SessionHandle, debug_id: int, index: int = 1) -> DebugOutcome:
+    """Run frame `index` (a block's method) again from its start; the frames above go."""
+    request = m.DebugRestart(session=handle.image_session_id, debug=debug_id, frame=index)
+    return await _call(handle, request)
+
+
+async def return_value(
+    handle: SessionHandle, debug_id: int, code: str, index: int = 1
+) -> DebugOutcome:
+    """Make frame `index` answer the value of `code` (evaluated in that frame)."""
+    request = m.DebugReturn(session=handle.image_session_id, debug=debug_id, frame=index, code=code)
+    return await _call(handle, request)
+
+
+async def proceed(
+    handle: SessionHandle, debug_id: int, timeout: float | None = None
+) -> DebugOutcome:
+    """Let the evaluation run on: its result, or stopped again at the next error."""
+    request = m.DebugProceed(session=handle.image_session_id, debug=debug_id)
+    return await _call(handle, request, timeout)
+
+
+async def abandon(handle: SessionHandle, debug_id: int) -> None:
+    """Terminate the suspended evaluation. Raises RemoteError `not_found` when it is gone."""
+    request = m.DebugAbandon(session=handle.image_session_id, debug=debug_id)
+    expect(await handle.client.call(request), m.Abandoned)
+
+
+async def evaluate_in(
+    handle: SessionHandle, debug_id: int, code: str, index: int = 1
+) -> DebugOutcome:
+    """Print-it in frame `index`: self, its temporaries and arguments are bound, and
+    assignments to them stay in the frame."""
+    request = m.DebugEvaluate(
+        session=handle.image_session_id, debug=debug_id, frame=index, code=code
+    )
+    return await _call(handle, request)
+
+
+async def compile(
+    handle: SessionHandle, debug_id: int, source: str, index: int = 1
+) -> DebugOutcome:
+    """Edit and continue: compile `source` as frame `index`'s method (same selector),
+    drop the frames above it and restart it. `Rejected` when it does not compile."""
+    request = m.DebugCompile(
+        session=handle.image_session_id, debug=debug_id, frame=index, source=source
+    )
+    return await _call(handle, request)
+
+
+async def _call(
+    handle: SessionHandle, request: m.Message, timeout: float | None = None
+) -> DebugOutcome:
+    seconds = timeout or DEFAULT_TIMEOUT
+    try:
+        reply = await handle.client.call(request, seconds)
+    except ConnectionTimeout:
+        return TimedOut(seconds, False)
+    except ConnectionClosed as e:
+        return Lost(str(e))
+    except NoSession as e:
+        return Refused(e.code, e.message)
+    except RemoteError as e:
+        return Refused(e.code, e.message)
+    except (TransportError, ProtocolError) as e:
+        return Lost(str(e))
+    return _outcome(reply)
+
+
+def _outcome(reply: object) -> DebugOutcome:
+    match reply:
+        case m.Suspended(debug=debug_id, error=error, stack=stack):
+            return Stopped(debug_id, tuple(stack), error)
+        case m.CompileError(message=message, position=position):
+            return Rejected(message, position)
+        case Result(value=value, class_=class_name, truncated=truncated, elapsed_ms=ms):
+            return Evaluated(value, class_name, truncated, ms)
+        case EvalError(kind="interrupted", message=message):
+            return Interrupted(message)
+        case EvalError() as e:
+            return Failed(e.kind, e.message, e.position, e.error_class, e.receiver, tuple(e.stack))
+        case _:
+            return Lost(f"unexpected reply {reply!r}")
+
+
+def frame_name(frame: m.StackFrame | m.Frame) -> str:
+    """A frame as Smalltalk prints it: `Foo(Object)>>bar`, `[] in Foo>>bar`."""
+    holder = (
+        frame.class_
+        if frame.class_ == frame.method_class
+        else (f"{frame.class_}({frame.method_class})")
+    )
+    name = f"{holder}>>{frame.selector}"
+    return f"[] in {name}" if frame.is_block else name
