@@ -44,6 +44,7 @@ from stui.protocol import (
     encode,
     type_tag,
 )
+from test_cross_messages import CROSS_INCOMING, CROSS_REQUESTS
 from test_ide_messages import IDE_INCOMING, IDE_REQUESTS
 
 SESSION = ImageSession(
@@ -73,6 +74,7 @@ REQUESTS = [
     SessionCleanup(id=10, scope=CleanupScope.ORPHANED),
     SessionCleanup(id=10, scope=CleanupScope.OLDER_THAN, hours=24),
     *IDE_REQUESTS,
+    *CROSS_REQUESTS,
 ]
 
 INCOMING = [
@@ -123,6 +125,7 @@ INCOMING = [
     ErrorReply(id=None, code="bad_request", message="not JSON"),
     Transcript(text="hello\n"),
     *IDE_INCOMING,
+    *CROSS_INCOMING,
 ]
 
 

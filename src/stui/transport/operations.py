@@ -62,6 +62,9 @@ OPERATIONS: Final[dict[type[m.Message], Operation]] = {
     m.Complete: Operation((m.Completions,), 5.0),
     m.TranscriptSubscribe: Operation((m.Subscribed,), 5.0),
     m.TranscriptUnsubscribe: Operation((m.Subscribed,), 5.0),
+    # Comparing images (docs/protocol.md, "Comparing images"): a whole image is hashed
+    # in about half a second.
+    m.CodeDigest: Operation((m.Digest,), 30.0),
 }
 
 
