@@ -97,6 +97,7 @@ cli.add_command(changes_commands.changes)
 image_commands.image.add_command(changes_commands.save)
 # across images (issue 13)
 cli.add_command(cross_commands.diff_command)
+cli.add_command(cross_commands.copy_command)
 
 
 def main() -> None:

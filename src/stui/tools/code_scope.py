@@ -45,12 +45,17 @@ class CodeScope(msgspec.Struct, frozen=True):
         return "every class"
 
 
-def parse_scope(target: str | None, category: str | None, every: bool) -> CodeScope:
+def parse_scope(
+    target: str | None, category: str | None, every: bool, every_allowed: bool = True
+) -> CodeScope:
     """The scope a command names: CLASS, CLASS>>SELECTOR or 'CLASS class>>SELECTOR';
-    --category PATTERN; or --all. Exactly one of them, else InvalidInput."""
+    --category PATTERN; or --all (where `every_allowed`). Exactly one, else InvalidInput."""
     given = sum((target is not None, category is not None, every))
-    if given != 1:
-        raise InvalidInput("name one of CLASS, CLASS>>SELECTOR, --category PATTERN or --all")
+    if given != 1 or (every and not every_allowed):
+        choices = "CLASS, CLASS>>SELECTOR, --category PATTERN" + (
+            " or --all" if every_allowed else ""
+        )
+        raise InvalidInput(f"name one of {choices}")
     if category is not None:
         if not category.strip():
             raise InvalidInput("--category needs a pattern, e.g. 'Kernel-*'")
