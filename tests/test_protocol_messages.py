@@ -44,6 +44,7 @@ from stui.protocol import (
     encode,
     type_tag,
 )
+from test_cross_messages import CROSS_INCOMING, CROSS_REQUESTS
 from test_debugger_messages import DEBUG_INCOMING, DEBUG_REQUESTS
 from test_ide_messages import IDE_INCOMING, IDE_REQUESTS
 
@@ -75,6 +76,7 @@ REQUESTS = [
     SessionCleanup(id=10, scope=CleanupScope.OLDER_THAN, hours=24),
     *IDE_REQUESTS,
     *DEBUG_REQUESTS,
+    *CROSS_REQUESTS,
 ]
 
 INCOMING = [
@@ -126,6 +128,7 @@ INCOMING = [
     Transcript(text="hello\n"),
     *IDE_INCOMING,
     *DEBUG_INCOMING,
+    *CROSS_INCOMING,
 ]
 
 

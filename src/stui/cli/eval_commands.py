@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from stui import tools
+from stui.cli import broadcast_report
 from stui.cli.exits import EXIT_CONNECTION, EXIT_ERROR, EXIT_OK, EXIT_REMOTE
 from stui.cli.output import emit_json, warn
 from stui.cli.running import run
@@ -59,6 +60,12 @@ def read_code(code: str) -> str:
     help="A session (id, label or unique id prefix) whose variables to use and whose "
     "history records this evaluation. Default: the image's latest session.",
 )
+@click.option(
+    "--images",
+    metavar="A,B,…",
+    help="Evaluate in each of these images concurrently and print a table (docs/cross-image.md).",
+)
+@click.option("--all", "all_images", is_flag=True, help="Evaluate in every running image.")
 @JSON_OPTION
 @click.option(
     "--timeout", type=click.FloatRange(min=0, min_open=True), metavar="S", help="Seconds to wait."
@@ -68,14 +75,28 @@ def eval_command(
     image: str | None,
     print_it: bool,
     session: str | None,
+    images: str | None,
+    all_images: bool,
     as_json: bool,
     timeout: float | None,
 ) -> None:
     """Evaluate CODE (or - for stdin) in an image and print the result.
 
+    With --images or --all, evaluate it in several images at once: one row per image
+    with its result or error and the time it took; exit 0 only if every image answered.
+
     A timeout, Ctrl-C, SIGTERM or SIGHUP interrupts the evaluation in the image.
     """
     source = read_code(code)
+    if images is not None or all_images:
+        if image or session:
+            raise click.UsageError(
+                "--images and --all cannot be combined with --image or --session"
+            )
+        if images is not None and all_images:
+            raise click.UsageError("use --images or --all, not both")
+        names = None if all_images else images.split(",")  # type: ignore[union-attr]
+        sys.exit(broadcast_report.run_broadcast(names, source, print_it, as_json, timeout))
 
     async def body(wb: Workbench) -> tuple[SessionHandle, Outcome]:
         name = image if image or session else pick_image(wb, None)

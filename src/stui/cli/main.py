@@ -11,6 +11,7 @@ import click
 from stui.cli import (
     browse_commands,
     changes_commands,
+    cross_commands,
     debug_commands,
     edit_commands,
     eval_commands,
@@ -96,6 +97,9 @@ cli.add_command(edit_commands.compile_command)
 cli.add_command(transcript_commands.transcript_command)
 cli.add_command(changes_commands.changes)
 image_commands.image.add_command(changes_commands.save)
+# across images (issue 13)
+cli.add_command(cross_commands.diff_command)
+cli.add_command(cross_commands.copy_command)
 
 
 def main() -> None:

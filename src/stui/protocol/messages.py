@@ -403,7 +403,26 @@ IdeRequest = (
 """IDE operations a server may offer (docs/protocol.md, "IDE operations"); welcome's
 capabilities say which."""
 
-Request = CoreRequest | IdeRequest
+
+# ---------------------------------------------- requests: comparing images (issue 13)
+
+
+class CodeDigest(Message, tag="code.digest", kw_only=True):
+    """Hashes of class definitions and method sources, so that two images are compared
+    by their hashes and only the sources that differ travel (docs/protocol.md,
+    "Comparing images"). Without ``classes`` or ``category``: every class but the
+    server's own."""
+
+    id: int = 0
+    classes: list[str] | UnsetType = UNSET
+    category: str | UnsetType = UNSET  # a pattern: * any run, # any one character
+    methods: bool = False  # each method's hash too
+
+
+CrossImageRequest = CodeDigest
+"""Operations for working across images; offered like the IDE operations."""
+
+Request = CoreRequest | IdeRequest | CrossImageRequest
 
 # --------------------------------------------------------------------------- payloads
 
@@ -820,6 +839,29 @@ class Abandoned(Message, tag="abandoned", kw_only=True):
     debug: int
 
 
+# ------------------------------------------------ responses: comparing images (issue 13)
+
+
+class ClassDigest(msgspec.Struct, frozen=True, kw_only=True):
+    """One class: the hash of its definition (both sides), the hash of all its methods
+    and, when asked, each method's hash by selector."""
+
+    class_: str = field(name="class")
+    category: str | None = None
+    definition: str
+    methods: str
+    instance_methods: dict[str, str] | None = None
+    class_methods: dict[str, str] | None = None
+
+
+class Digest(Message, tag="digest", kw_only=True):
+    """Hashes compare only between replies that name the same ``algorithm``."""
+
+    id: int
+    algorithm: str
+    classes: list[ClassDigest]
+
+
 Response = (
     Welcome
     | Pong
@@ -855,6 +897,7 @@ Response = (
     | Suspended
     | Frame
     | Abandoned
+    | Digest
 )
 
 # --------------------------------------------------------------------------- events

@@ -74,6 +74,9 @@ OPERATIONS: Final[dict[type[m.Message], Operation]] = {
     m.DebugAbandon: Operation((m.Abandoned,), DEFAULT_DEADLINE),
     m.DebugEvaluate: Operation((m.Result, m.EvalError), 60.0),
     m.DebugCompile: Operation((m.Suspended, m.CompileError), 60.0),
+    # Comparing images (docs/protocol.md, "Comparing images"): a whole image is hashed
+    # in about half a second.
+    m.CodeDigest: Operation((m.Digest,), 30.0),
 }
 
 
