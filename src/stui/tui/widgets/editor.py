@@ -6,6 +6,8 @@ Tab, which most terminals send for Ctrl+I, keeps moving the focus.
 
 from __future__ import annotations
 
+import re
+
 from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
@@ -36,6 +38,15 @@ class SmalltalkEditor(TextArea):
             super().__init__()
             self.editor = editor
             self.command = command
+
+    class Search(Message):
+        """Browse it, senders, implementors or references of the word at the cursor."""
+
+        def __init__(self, editor: SmalltalkEditor, kind: str, word: str) -> None:
+            super().__init__()
+            self.editor = editor
+            self.kind = kind
+            self.word = word
 
     def __init__(self, text: str = "", *, buffer: str, id: str | None = None) -> None:
         super().__init__(
@@ -99,6 +110,32 @@ class SmalltalkEditor(TextArea):
     def action_history_forward(self) -> None:
         self.post_message(self.Command(self, "history_forward"))
 
+    def action_browse_it(self) -> None:
+        self._search("browse")
+
+    def action_senders(self) -> None:
+        self._search("senders")
+
+    def action_implementors(self) -> None:
+        self._search("implementors")
+
+    def action_references(self) -> None:
+        self._search("references")
+
+    def _search(self, kind: str) -> None:
+        word = self.word_at_cursor()
+        if word:
+            self.post_message(self.Search(self, kind, word))
+        else:
+            self.app.notify("Put the cursor on a selector or a class name first.")
+
+    def word_at_cursor(self) -> str:
+        """The selection, or the identifier (with a keyword's colon) at the cursor."""
+        if self.selected_text.strip():
+            return self.selected_text.strip()
+        row, column = self.cursor_location
+        return word_at(self.document.get_line(row), column)
+
     def action_new_buffer(self) -> None:
         self.post_message(self.Command(self, "new_buffer"))
 
@@ -119,3 +156,14 @@ class SmalltalkEditor(TextArea):
     def follow_theme(self) -> None:
         """Syntax colours that suit the app's light or dark theme."""
         self.theme = "css" if self.app.current_theme.dark else "github_light"
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*:?")
+
+
+def word_at(line: str, column: int) -> str:
+    """The identifier or keyword that the column touches, or ''."""
+    for found in _WORD.finditer(line):
+        if found.start() <= column <= found.end():
+            return found.group()
+    return ""
