@@ -253,8 +253,8 @@ class ImageContext:
         except StuiError as e:
             self.app.notify(f"{self.name}: {e}", severity="error")
             return
-        if len(found) == 1:
-            await self.browse(found[0])
+        if len(found) == 1 or pattern in found:
+            await self.browse(pattern if pattern in found else found[0])
             return
         self.area.results.show(f"Classes matching {pattern!r}: {len(found)}", list(found))
         self.area.show("results")
