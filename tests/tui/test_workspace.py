@@ -9,7 +9,6 @@ from tests.tui.conftest import SIZE, idle, quick_config, ready, until
 from textual.widgets.text_area import Selection
 
 from stui.tui.app import StuiApp
-from stui.tui.screens.dialogs import TextScreen
 
 
 async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
