@@ -243,6 +243,16 @@ class ImageContext:
         self.area.results.show(f"{title}: {shown_count}  (Enter opens)", list(refs.refs), highlight)
         self.area.show("results")
 
+    async def completions(self, code: str) -> list[m.Completion]:
+        """The image's candidates for the word ending `code`; none when it is away."""
+        handle = await self.open()
+        if handle is None:
+            return []
+        try:
+            return await search.complete(handle.client, code, handle.image_session_id)
+        except StuiError:
+            return []
+
     async def find_class(self, pattern: str) -> None:
         handle = await self.open()
         if handle is None:

@@ -149,6 +149,13 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("senders", "alt+n", "Senders of the selector under the cursor", "workspace"),
     KeySpec("implementors", "alt+m", "Implementors of the selector under the cursor", "workspace"),
     KeySpec("references", "alt+shift+n", "References to the name under the cursor", "workspace"),
+    KeySpec(
+        "complete",
+        "ctrl+@,ctrl+space",
+        "Complete the word (the popup also opens as you type)",
+        "workspace",
+        note="Ctrl+Space arrives as Ctrl+@",
+    ),
     KeySpec("new_buffer", "ctrl+n", "New workspace buffer", "workspace"),
     KeySpec("close_buffer", "alt+w", "Close this workspace buffer", "workspace"),
     KeySpec("next_buffer", "alt+right,ctrl+pagedown", "Next workspace buffer", "workspace"),

@@ -158,6 +158,7 @@ class BrowserPanel(Vertical):
         found = found or await browse.definition(client, cls)
         self._fill("protocols", [ALL, *await browse.protocols(client, cls, self.side)])
         self._fill("methods", await browse.selectors(client, cls, self.side))
+        self.editor.known_words = list(found.instance_variables)
         text = found.definition
         if self.side is m.Side.CLASS:
             text = found.class_definition or found.definition

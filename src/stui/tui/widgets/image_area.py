@@ -17,6 +17,7 @@ from stui.tui.tools.browser import BrowserPanel
 from stui.tui.tools.inspector import InspectorPanel
 from stui.tui.tools.results import ResultsPanel
 from stui.tui.tools.transcript import TranscriptPanel
+from stui.tui.widgets.completion import CompletionPopup, candidates, local_words, prefix_of
 from stui.tui.widgets.editor import SmalltalkEditor
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class ImageArea(Vertical):
         self.inspector = InspectorPanel(context, id="tool-inspector")
         self.results = ResultsPanel(context, id="tool-results")
         self.tool: Tool = "workspace"
+        self.popup = CompletionPopup()
         self._bar = Static("", id="tool-bar")
         self._switcher = ContentSwitcher(id="tools", initial=workspace.id)
 
@@ -56,6 +58,7 @@ class ImageArea(Vertical):
             yield self.browser
             yield self.inspector
             yield self.results
+        yield self.popup
 
     def on_mount(self) -> None:
         self._draw_bar()
@@ -74,6 +77,7 @@ class ImageArea(Vertical):
     def show(self, tool: Tool, focus: bool = True) -> None:
         """Bring a tool to the front (the browser loads its categories the first time)."""
         self.tool = tool
+        self.popup.hide()
         self._switcher.current = self.panel(tool).id
         self._draw_bar()
         if tool == "browser" and not self.browser.loaded:
@@ -98,3 +102,25 @@ class ImageArea(Vertical):
     def on_smalltalk_editor_search(self, event: SmalltalkEditor.Search) -> None:
         event.stop()
         self.run_worker(self.context.search(event.kind, event.word), group="search")
+
+    # -- completion ----------------------------------------------------------------
+
+    def on_smalltalk_editor_completion_wanted(
+        self, event: SmalltalkEditor.CompletionWanted
+    ) -> None:
+        event.stop()
+        event.editor.popup = self.popup
+        self.run_worker(self._complete(event.editor, event.code), group="complete", exclusive=True)
+
+    async def _complete(self, editor: SmalltalkEditor, code: str) -> None:
+        """Ask the image; show what it says only if the word is still being typed."""
+        asked = prefix_of(code)
+        image = await self.context.completions(code)
+        row, column = editor.cursor_location
+        prefix = prefix_of(editor.document.get_line(row)[:column])
+        if not editor.has_focus or not prefix.startswith(asked) or (asked and not prefix):
+            return
+        items = candidates(prefix, local_words(editor.text, editor.known_words), image)
+        x, y = editor.cursor_screen_offset
+        origin = self.content_region
+        self.popup.offer(prefix, items, (max(0, x - origin.x - len(prefix)), y - origin.y + 1))
