@@ -8,6 +8,10 @@ from stui.tui import keys
 from stui.tui.app import StuiApp
 from stui.tui.config import TuiConfig, load_config, save_theme, saved_theme
 from stui.tui.screens.sessions import SessionsScreen
+from stui.tui.tools.browser import BrowserPanel
+from stui.tui.tools.inspector import InspectorPanel
+from stui.tui.tools.results import ResultsPanel
+from stui.tui.tools.transcript import TranscriptPanel
 from stui.tui.widgets.editor import SmalltalkEditor
 from stui.tui.widgets.images_sidebar import ImagesSidebar
 
@@ -59,6 +63,10 @@ def test_every_action_in_the_table_has_a_handler() -> None:
         "workspace": SmalltalkEditor,
         "images": ImagesSidebar,
         "sessions": SessionsScreen,
+        "transcript": TranscriptPanel,
+        "inspector": InspectorPanel,
+        "browser": BrowserPanel,
+        "results": ResultsPanel,
     }
     for spec in keys.TABLE:
         name = spec.action.split("(")[0]

@@ -10,7 +10,6 @@ from textual.widgets.text_area import Selection
 
 from stui import launcher
 from stui.tui.app import StuiApp
-from stui.tui.screens.dialogs import TextScreen
 
 
 async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -90,18 +89,19 @@ async def test_a_syntax_error_puts_the_cursor_at_its_position(start_images) -> N
         assert row == 1 and column > 0  # inside the evaluated line, where the parser stopped
 
 
-async def test_inspect_it_shows_the_value_and_its_class(start_images) -> None:
+async def test_inspect_it_opens_the_inspector_on_the_value(start_images) -> None:
     start_images(1)
     app = StuiApp(quick_config())
     async with app.run_test(size=SIZE) as pilot:
         ed = await ready(app)
         ed.text = "3 @ 4"
         await pilot.press("alt+i")
-        await until(lambda: isinstance(app.screen, TextScreen), what="inspect view")
-        assert "Point" in app.screen.title_text
-        assert "3@4" in str(app.screen.body)
-        await pilot.press("escape")
-        await until(lambda: not isinstance(app.screen, TextScreen))
+        area = app.contexts[app.current].area
+        await until(lambda: area.tool == "inspector", what="the inspector")
+        view = area.inspector.current
+        assert view is not None and view.class_ == "Point" and view.print == "3@4"
+        await pilot.press("alt+e")
+        assert app.focused is ed
 
 
 async def test_history_brings_back_earlier_commands(start_images) -> None:
@@ -153,7 +153,7 @@ async def test_workspaces_text_and_selection_survive_a_restart_of_the_app(start_
         await ready(app)
         await pilot.press(*"abc")
         await pilot.press("enter", *"12345", "shift+left", "shift+left")
-        await pilot.press("alt+n")  # a second buffer
+        await pilot.press("ctrl+n")  # a second buffer
         await pilot.press(*"second")
         await asyncio.sleep(1.0)  # saved as it changes: at most a second is lost
     app = StuiApp(quick_config())

@@ -55,13 +55,15 @@ async def evaluate(
     code: str,
     mode: EvalMode | str = EvalMode.PRINT,
     timeout: float | None = None,
+    receiver: int | None = None,
 ) -> Outcome:
-    """Evaluate code in the handle's session and record the outcome in its history."""
+    """Evaluate code in the handle's session and record the outcome in its history;
+    `receiver`, a handle of the session, is `self` in the code (an inspector's pane)."""
     mode = EvalMode(mode)
     outcome = _refusal(handle, code)
     if outcome is None:
         try:
-            outcome = await _run(handle, code, mode, timeout or DEFAULT_TIMEOUT)
+            outcome = await _run(handle, code, mode, timeout or DEFAULT_TIMEOUT, receiver)
         except asyncio.CancelledError:
             await interrupt(handle)
             record(handle, code, mode, Interrupted("cancelled by the user"))
@@ -111,8 +113,12 @@ def _refusal(handle: SessionHandle, code: str) -> Refused | None:
     return None if bad is None else Refused("encoding", bad.describe("code"))
 
 
-async def _run(handle: SessionHandle, code: str, mode: EvalMode, timeout: float) -> Outcome:
+async def _run(
+    handle: SessionHandle, code: str, mode: EvalMode, timeout: float, receiver: int | None = None
+) -> Outcome:
     request = Evaluate(code=code, mode=mode, session=handle.image_session_id)
+    if receiver is not None:
+        request = msgspec.structs.replace(request, receiver=receiver)
     try:
         try:
             reply = await handle.client.call(request, timeout)

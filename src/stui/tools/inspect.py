@@ -10,11 +10,18 @@ from stui.workbench import SessionHandle
 
 
 async def inspect_code(
-    handle: SessionHandle, code: str, timeout: float | None = None
+    handle: SessionHandle, code: str, timeout: float | None = None, receiver: int | None = None
 ) -> m.ObjectView:
-    """Evaluate code in the session and answer a view of its value (first page).
-    EvaluationFailed carries the image's ``eval_error``."""
+    """Evaluate code in the session and answer a view of its value (first page);
+    `receiver` is a handle bound to `self`. EvaluationFailed carries the ``eval_error``."""
     request = m.Evaluate(code=code, mode=m.EvalMode.INSPECT, session=handle.image_session_id)
+    if receiver is not None:
+        request = m.Evaluate(
+            code=code,
+            mode=m.EvalMode.INSPECT,
+            session=handle.image_session_id,
+            receiver=receiver,
+        )
     reply = await handle.client.call(request, timeout)
     if isinstance(reply, EvalError):
         raise EvaluationFailed(reply)

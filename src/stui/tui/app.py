@@ -19,21 +19,27 @@ from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from stui.errors import StuiError
+from stui.protocol import messages as m
 from stui.sessions.records import SessionInfo
 from stui.sessions.state import SessionState
 from stui.tui import keys
 from stui.tui.config import THEMES, TuiConfig, load_config, save_theme
 from stui.tui.context import ImageContext
 from stui.tui.palette import StuiCommands
-from stui.tui.screens.dialogs import ConfirmScreen, Field, FormScreen, TextScreen
+from stui.tui.screens.dialogs import ConfirmScreen, Field, FormScreen
 from stui.tui.screens.help import HelpScreen
 from stui.tui.screens.image_detail import ImageDetailScreen
 from stui.tui.screens.sessions import SessionsScreen
 from stui.tui.styles import beside
+from stui.tui.tools.browser import BrowserPanel
+from stui.tui.tools.inspector import InspectorPanel
+from stui.tui.tools.results import ResultsPanel
+from stui.tui.tools.transcript import TranscriptPanel
 from stui.tui.widgets.editor import SmalltalkEditor
+from stui.tui.widgets.image_area import Tool
 from stui.tui.widgets.images_sidebar import ImagesSidebar
 from stui.tui.widgets.status_bar import StatusBar
-from stui.tui.widgets.workspace import Shown, Workspace
+from stui.tui.widgets.workspace import Workspace
 from stui.workbench import (
     HealthPolicy,
     ImageChanged,
@@ -44,6 +50,13 @@ from stui.workbench import (
     Workbench,
     WorkbenchConfig,
     WorkbenchEvent,
+)
+
+TOOL_SCOPES: tuple[tuple[type, keys.Scope], ...] = (
+    (TranscriptPanel, "transcript"),
+    (InspectorPanel, "inspector"),
+    (BrowserPanel, "browser"),
+    (ResultsPanel, "results"),
 )
 
 
@@ -146,8 +159,22 @@ class StuiApp(App[None]):
             case Notice(text=text, level=level):
                 self.notices.append(text)
                 self.notify(text, severity=level, timeout=6)
-            case ImagePushed():
-                pass  # the Transcript panel comes with the tool panels
+            case ImagePushed(name=name, event=pushed):
+                self._pushed(name, pushed)
+
+    def _pushed(self, name: str, pushed: object) -> None:
+        """Transcript output goes to the image's panel (which only queues it); an object
+        user code inspects opens in the image's inspector."""
+        context = self.contexts.get(name)
+        if context is None:
+            return
+        match pushed:
+            case m.Transcript(text=text, dropped=dropped):
+                context.area.transcript.feed(text, dropped)
+            case m.InspectRequest(handle=int() as handle):
+                self.run_worker(context.inspect_handle(handle), group=f"inspect-{name}")
+            case _:
+                pass
 
     def _image_changed(self, name: str, view: ImageView) -> None:
         sidebar = self.sidebar
@@ -189,12 +216,12 @@ class StuiApp(App[None]):
             self.contexts[self.current].flush()
         context = self.context(name)
         switcher = self.work
-        if not context.workspace.is_mounted:
-            await switcher.mount(context.workspace)
+        if not context.area.is_mounted:
+            await switcher.mount(context.area)
             await context.load_stored()
             if view.status.is_up:
                 self.run_worker(context.open(), group=f"open-{name}", exclusive=True)
-        switcher.current = context.workspace.id
+        switcher.current = context.area.id
         self.current = name
         self.sidebar.mark_current(name)
         status = self.status_bar
@@ -202,7 +229,7 @@ class StuiApp(App[None]):
         status.state = str(view.status)
         status.session = context.session_id
         status.evaluating = context.workspace.started_at
-        context.workspace.focus_editor()
+        context.area.focus_tool()
 
     def _session_opened(self, context: ImageContext) -> None:
         if context.name == self.current:
@@ -260,6 +287,12 @@ class StuiApp(App[None]):
         if isinstance(self.screen, SessionsScreen):
             return "sessions"
         focused = self.focused
+        node = focused
+        while node is not None:
+            for panel, scope in TOOL_SCOPES:
+                if isinstance(node, panel):
+                    return scope
+            node = node.parent  # type: ignore[assignment]
         node = focused
         while node is not None:
             if isinstance(node, Workspace | SmalltalkEditor):
@@ -398,7 +431,7 @@ class StuiApp(App[None]):
         context = self.contexts.pop(name, None)
         if context is not None:
             context.flush()
-            await context.workspace.remove()
+            await context.area.remove()
         views = self.wb.images()
         await self.sidebar.show(views)
         if self.current == name:
@@ -413,8 +446,85 @@ class StuiApp(App[None]):
         self.sidebar.focus_list()
 
     def action_focus_workspace(self) -> None:
-        if self.current in self.contexts:
-            self.contexts[self.current].workspace.focus_editor()
+        self.action_show_tool("workspace")
+
+    def action_show_transcript(self) -> None:
+        self.action_show_tool("transcript")
+
+    def action_show_browser(self) -> None:
+        self.action_show_tool("browser")
+
+    def action_show_inspector(self) -> None:
+        self.action_show_tool("inspector")
+
+    def action_show_results(self) -> None:
+        self.action_show_tool("results")
+
+    def action_show_tool(self, tool: Tool) -> None:
+        context = self.contexts.get(self.current or "")
+        if context is None:
+            self.notify("No image selected.")
+            return
+        context.show_tool(tool)
+
+    def action_find_class(self) -> None:
+        context = self.contexts.get(self.current or "")
+        if context is None:
+            self.notify("No image selected.")
+            return
+
+        def entered(values: dict[str, str] | None) -> None:
+            if values and values["pattern"].strip():
+                self.run_worker(context.find_class(values["pattern"].strip()), group="find")
+
+        self.push_screen(
+            FormScreen(
+                f"Find a class in {context.name}",
+                [Field("pattern", "Name or pattern", placeholder="Point or *Stream")],
+                ok="Find",
+            ),
+            entered,
+        )
+
+    def action_save_image(self) -> None:
+        context = self.contexts.get(self._target() or "")
+        if context is not None:
+            self.run_worker(context.save_image(), group="save")
+
+    def action_recover_changes(self) -> None:
+        context = self.contexts.get(self._target() or "")
+        if context is not None:
+            self.run_worker(self._recover(context), group="recover")
+
+    async def _recover(self, context: ImageContext) -> None:
+        """List what a crash lost, and replay it after a yes."""
+        pending = await context.pending_changes()
+        if pending is None:
+            return
+        if not pending:
+            self.notify(f"{context.name}: nothing to recover; the image holds every change.")
+            return
+        lines = [
+            f"  {c.kind.value} {c.class_ or ''}{'>>' + c.selector if c.selector else ''}"
+            for c in pending[:15]
+        ]
+        more = f"\n  … and {len(pending) - 15} more" if len(pending) > 15 else ""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(context.replay_changes(), group="recover")
+
+        self.push_screen(
+            ConfirmScreen(
+                "Recover lost changes",
+                f"{len(pending)} changes are in the log but not in {context.name}:\n"
+                + "\n".join(lines)
+                + more
+                + "\nReplay them?",
+                "Replay",
+            ),
+            answered,
+        )
 
     def action_toggle_theme(self) -> None:
         theme = "light" if self.current_theme.dark else "dark"
@@ -429,10 +539,6 @@ class StuiApp(App[None]):
         self.flush_all()
         self.exit()
 
-    def show_inspected(self, image: str, shown: Shown) -> None:
-        title = f"{image}: a {shown.title}" if shown.title else image
-        self.push_screen(TextScreen(title, shown.value or ""))
-
     async def run_in_editor(self, action: str) -> None:
         """A workspace action from the palette, on the current image's editor."""
         context = self.contexts.get(self.current or "")
@@ -442,6 +548,16 @@ class StuiApp(App[None]):
             return
         editor.focus()
         await editor.run_action(action)
+
+    async def run_in_tool(self, scope: keys.Scope, action: str) -> None:
+        """A tool's action from the palette, on the current image's panel."""
+        context = self.contexts.get(self.current or "")
+        if context is None:
+            self.notify("No image selected.")
+            return
+        tool: Tool = scope  # type: ignore[assignment]
+        context.show_tool(tool)
+        await context.area.panel(tool).run_action(action)
 
     async def run_in_sessions(self, action: str) -> None:
         """A sessions-panel action from the palette: opens the panel if needed."""

@@ -16,9 +16,16 @@ import msgspec
 
 from stui import tools
 from stui.errors import StuiError
+from stui.protocol import EvalMode, EvaluationFailed
+from stui.protocol import messages as m
 from stui.sessions.state import Selection, SessionState
-from stui.tools import Evaluated, Failed, Interrupted, Lost, Outcome, Refused, TimedOut
-from stui.tui.widgets.workspace import BufferState, Shown, Workspace
+from stui.tools import Evaluated, Failed, Interrupted, Lost, changes, search
+from stui.tools import browse as tools_browse
+from stui.tools import inspect as inspecting
+from stui.tools import transcript as transcripts
+from stui.tools.evaluate import record
+from stui.tui.widgets.image_area import ImageArea, Tool
+from stui.tui.widgets.workspace import BufferState, Shown, Workspace, shown
 from stui.workbench import SessionHandle, Workbench
 
 if TYPE_CHECKING:
@@ -38,6 +45,8 @@ class ImageContext:
         self.session_id: str | None = None
         self.handle: SessionHandle | None = None
         self.workspace = Workspace(self, image=name, id=f"ws-{abs(hash(name))}")
+        self.area = ImageArea(self, self.workspace, id=f"area-{abs(hash(name))}")
+        self._following: object | None = None  # the client the Transcript follows
         self._save_timer: object | None = None
         self._loaded = False
         self._lock = asyncio.Lock()
@@ -88,9 +97,23 @@ class ImageContext:
             self.workspace.waiting(None)
             if known is None and not pristine:
                 self.flush()  # what was typed before the session was known
+        self.run_follow(handle)
         if self.on_session is not None:
             self.on_session(self)
         return handle
+
+    def run_follow(self, handle: SessionHandle) -> None:
+        """Ask the image (once per connection) to push its Transcript to this client."""
+        if self._following is not handle.client:
+            self._following = handle.client
+            self.app.run_worker(self._follow(handle), group=f"follow-{self.name}")
+
+    async def _follow(self, handle: SessionHandle) -> None:
+        try:
+            await transcripts.subscribe(handle.client)
+        except StuiError as e:
+            self._following = None
+            self.app.notify(f"{self.name}: the Transcript cannot be followed: {e}")
 
     def image_went_down(self) -> None:
         """Its client is gone: the next evaluation opens the session again."""
@@ -114,11 +137,35 @@ class ImageContext:
         if handle is None:
             view = self.wb.image(self.name)
             return Shown(error=f"{self.name} is {view.status}: cannot evaluate now")
-        # Inspect it evaluates as print it until the inspector exists (tool panels).
-        outcome = await tools.evaluate(handle, code, "print" if mode == "inspect" else mode)
+        if mode == "inspect":
+            return await self._inspect(handle, code)
+        outcome = await tools.evaluate(handle, code, mode)
         if isinstance(outcome, Lost):
             self.handle = None
         return shown(outcome)
+
+    async def _inspect(self, handle: SessionHandle, code: str) -> Shown:
+        """Inspect it: the inspector shows the value; the history records it."""
+        try:
+            view = await inspecting.inspect_code(handle, code)
+        except EvaluationFailed as e:
+            error = e.error
+            failed = Failed(
+                error.kind,
+                error.message,
+                error.position,
+                error.error_class,
+                error.receiver,
+                tuple(error.stack),
+            )
+            outcome = Interrupted(error.message) if error.kind == "interrupted" else failed
+            record(handle, code, EvalMode.INSPECT, outcome)
+            return shown(outcome)
+        except StuiError as e:
+            return Shown(error=str(e))
+        record(handle, code, EvalMode.INSPECT, Evaluated(view.print, view.class_, False, 0))
+        self.area.inspector.show(view)
+        return Shown(value=view.print, title=view.class_)
 
     async def interrupt(self) -> None:
         if self.handle is not None:
@@ -130,7 +177,131 @@ class ImageContext:
         return [entry.code for entry in self.wb.sessions.get_session(self.session_id).state.history]
 
     def inspect(self, result: Shown) -> None:
-        self.app.show_inspected(self.name, result)
+        """The inspector already holds the object (see _inspect): bring it forward."""
+        self.area.show("inspector")
+
+    # -- the tools' host -----------------------------------------------------------
+
+    def show_tool(self, tool: Tool) -> None:
+        self.area.show(tool)
+
+    async def inspect_handle(self, object_handle: int) -> None:
+        """An object user code sent `inspect` to (an inspect_request event)."""
+        handle = await self.open()
+        if handle is None:
+            return
+        try:
+            view = await inspecting.inspect_handle(handle, object_handle)
+        except StuiError as e:
+            self.app.notify(f"{self.name}: cannot inspect: {e}", severity="error")
+            return
+        self.area.inspector.show(view)
+        self.area.show("inspector")
+
+    async def browse(
+        self,
+        cls: str,
+        side: m.Side = m.Side.INSTANCE,
+        selector: str | None = None,
+        highlight: str | None = None,
+    ) -> None:
+        """Open a class (and a method) in this image's browser."""
+        self.area.show("browser", focus=False)
+        if await self.area.browser.open_class(cls, side, selector, highlight):
+            self.area.browser.focus_main() if selector is None else self.area.browser.editor.focus()
+
+    async def search(self, kind: str, word: str) -> None:
+        """Browse it, senders, implementors or references, from an editor's word."""
+        handle = await self.open()
+        if handle is None:
+            self.app.notify(f"{self.name} is not up: cannot search now.")
+            return
+        client = handle.client
+        selector = word
+        try:
+            if kind == "browse" and word[:1].isupper():
+                await self.browse(word.rstrip(":"))
+                return
+            if kind == "browse" or kind == "implementors":
+                refs = await search.implementors(client, selector)
+                title = f"Implementors of {selector}"
+            elif kind == "senders":
+                refs = await search.senders(client, selector)
+                title = f"Senders of {selector}"
+            else:
+                refs = await search.references(client, word.rstrip(":"))
+                title = f"References to {word.rstrip(':')}"
+        except StuiError as e:
+            self.app.notify(f"{self.name}: {e}", severity="error")
+            return
+        shown_count = (
+            f"{len(refs.refs)} of {refs.total}" if refs.total > len(refs.refs) else str(refs.total)
+        )
+        highlight = selector if kind == "senders" else None
+        self.area.results.show(f"{title}: {shown_count}  (Enter opens)", list(refs.refs), highlight)
+        self.area.show("results")
+
+    async def completions(self, code: str) -> list[m.Completion]:
+        """The image's candidates for the word ending `code`; none when it is away."""
+        handle = await self.open()
+        if handle is None:
+            return []
+        try:
+            return await search.complete(handle.client, code, handle.image_session_id)
+        except StuiError:
+            return []
+
+    async def find_class(self, pattern: str) -> None:
+        handle = await self.open()
+        if handle is None:
+            self.app.notify(f"{self.name} is not up: cannot search now.")
+            return
+        try:
+            found = await tools_browse.find_class(handle.client, pattern)
+        except StuiError as e:
+            self.app.notify(f"{self.name}: {e}", severity="error")
+            return
+        if len(found) == 1 or pattern in found:
+            await self.browse(pattern if pattern in found else found[0])
+            return
+        self.area.results.show(f"Classes matching {pattern!r}: {len(found)}", list(found))
+        self.area.show("results")
+
+    async def save_image(self) -> None:
+        handle = await self.open()
+        if handle is None:
+            self.app.notify(f"{self.name} is not up: cannot save it now.", severity="error")
+            return
+        self.app.notify(f"Saving {self.name}…")
+        try:
+            saved = await changes.save(handle.client)
+        except StuiError as e:
+            self.app.notify(f"{self.name}: not saved: {e}", severity="error")
+            return
+        self.app.notify(f"{self.name} saved ({saved.elapsed_ms} ms)")
+
+    async def pending_changes(self) -> list[m.Change] | None:
+        handle = await self.open()
+        if handle is None:
+            self.app.notify(f"{self.name} is not up.", severity="error")
+            return None
+        try:
+            return changes.pending(await changes.list_changes(handle.client, with_source=False))
+        except StuiError as e:
+            self.app.notify(f"{self.name}: {e}", severity="error")
+            return None
+
+    async def replay_changes(self) -> None:
+        handle = await self.open()
+        if handle is None:
+            return
+        try:
+            replayed = await changes.replay(handle.client)
+        except StuiError as e:
+            self.app.notify(f"{self.name}: {e}", severity="error")
+            return
+        failed = f", {len(replayed.failed)} failed" if replayed.failed else ""
+        self.app.notify(f"{self.name}: {len(replayed.applied)} changes replayed{failed}")
 
     def changed(self) -> None:
         """Save soon: one write per SAVE_DELAY however fast the typing."""
@@ -167,26 +338,3 @@ def buffers_of(state: SessionState) -> list[BufferState]:
         sel = state.selections.get(name, Selection(len(text), len(text)))
         result.append(BufferState(name, text, sel.start, sel.end))
     return result
-
-
-def shown(outcome: Outcome) -> Shown:
-    """What the workspace shows for an outcome."""
-    match outcome:
-        case Evaluated(value=value, class_name=class_name, truncated=truncated):
-            text = value if value is not None else ""
-            return Shown(value=text + (" …" if truncated else ""), title=class_name)
-        case Failed(
-            kind=kind, message=message, position=position, error_class=error_class, stack=stack
-        ):
-            head = f"{kind} error: " + (f"{error_class}: " if error_class else "") + message
-            lines = [head, *(f"  {frame}" for frame in stack[:8])]
-            return Shown(error="\n".join(lines), position=position if kind == "syntax" else None)
-        case TimedOut(seconds=seconds, interrupted=interrupted):
-            tail = "; interrupted" if interrupted else "; the interrupt did not arrive"
-            return Shown(error=f"timed out after {seconds:g} s{tail}")
-        case Interrupted(message=message):
-            return Shown(error=f"interrupted: {message}")
-        case Refused(code=code, message=message):
-            return Shown(error=f"refused ({code}): {message}")
-        case Lost(reason=reason):
-            return Shown(error=f"connection lost: {reason}")

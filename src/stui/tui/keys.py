@@ -8,9 +8,12 @@ Keys are chosen to arrive intact in a plain xterm and inside tmux:
   Option+digit (ESC 1 is "¡"); so Alt+1..9 is bound through those characters as well.
   Ctrl+digit reaches the app only with the kitty protocol, and is bound too.
 - Alt+punctuation loses its Alt on the way in, so no binding uses it.
-- Ctrl+B is tmux's prefix: nothing here needs it.
+- Ctrl+B is tmux's prefix: browse it is Alt+B first (Ctrl+B second, outside tmux).
+- Alt+Shift+letter arrives as ESC+capital, which Textual reads as `alt+shift+letter`.
+- Ctrl+Space arrives as NUL, which Textual reads as `ctrl+@`.
 - Ctrl+P is print-it; the command palette is F2 (and Alt+X).
-- Ctrl+Shift+letter arrives as Ctrl+letter, so no binding relies on Shift with Ctrl.
+- Ctrl+Shift+letter arrives as Ctrl+letter, so no binding relies on Shift with Ctrl
+  (save image is F6 first; Ctrl+Shift+S only where the terminal tells it apart).
 
 The first key of each entry is the one the footer shows, so it is always one that arrives.
 Config `[keys]` overrides replace an entry's keys by its action name (Textual's keymap).
@@ -23,7 +26,9 @@ from typing import Literal
 
 from textual.binding import Binding
 
-Scope = Literal["app", "workspace", "images", "sessions"]
+Scope = Literal[
+    "app", "workspace", "images", "sessions", "transcript", "inspector", "browser", "results"
+]
 
 # What Alt+1..9 (ESC 1..9) arrives as: Textual's names of the Option+digit characters.
 ALT_DIGIT: dict[int, str] = dict(
@@ -49,6 +54,10 @@ SCOPE_TITLES: dict[Scope, str] = {
     "workspace": "Workspace",
     "images": "Images sidebar",
     "sessions": "Sessions panel",
+    "transcript": "Transcript",
+    "inspector": "Inspector",
+    "browser": "Class browser",
+    "results": "Senders, implementors, references",
 }
 
 
@@ -93,6 +102,19 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("remove_image", "alt+r", "Remove the image from the list", "app"),
     KeySpec("focus_images", "alt+g", "Go to the images sidebar", "app"),
     KeySpec("focus_workspace", "alt+e", "Go to the workspace", "app"),
+    KeySpec("show_transcript", "alt+l", "Show the Transcript", "app"),
+    KeySpec("show_browser", "alt+o", "Show the class browser", "app"),
+    KeySpec("show_inspector", "alt+j", "Show the inspector", "app"),
+    KeySpec("show_results", "alt+u", "Show the search results", "app"),
+    KeySpec("find_class", "alt+f", "Find a class and browse it", "app"),
+    KeySpec(
+        "save_image",
+        "f6,ctrl+shift+s",
+        "Save the image",
+        "app",
+        note="Ctrl+Shift+S only where the terminal tells it from Ctrl+S",
+    ),
+    KeySpec("recover_changes", "f7", "Recover lost changes (replay after a crash)", "app"),
     KeySpec("toggle_theme", "alt+t", "Light or dark theme", "app"),
     KeySpec("quit", "ctrl+q,f10", "Quit", "app", show=True, priority=True),
     *(
@@ -123,7 +145,18 @@ TABLE: tuple[KeySpec, ...] = (
     ),
     KeySpec("history_back", "alt+up", "Previous command from history", "workspace"),
     KeySpec("history_forward", "alt+down", "Next command from history", "workspace"),
-    KeySpec("new_buffer", "alt+n", "New workspace buffer", "workspace"),
+    KeySpec("browse_it", "alt+b,ctrl+b", "Browse it: the class, or implementors", "workspace"),
+    KeySpec("senders", "alt+n", "Senders of the selector under the cursor", "workspace"),
+    KeySpec("implementors", "alt+m", "Implementors of the selector under the cursor", "workspace"),
+    KeySpec("references", "alt+shift+n", "References to the name under the cursor", "workspace"),
+    KeySpec(
+        "complete",
+        "ctrl+@,ctrl+space",
+        "Complete the word (the popup also opens as you type)",
+        "workspace",
+        note="Ctrl+Space arrives as Ctrl+@",
+    ),
+    KeySpec("new_buffer", "ctrl+n", "New workspace buffer", "workspace"),
     KeySpec("close_buffer", "alt+w", "Close this workspace buffer", "workspace"),
     KeySpec("next_buffer", "alt+right,ctrl+pagedown", "Next workspace buffer", "workspace"),
     KeySpec("previous_buffer", "alt+left,ctrl+pageup", "Previous workspace buffer", "workspace"),
@@ -141,6 +174,26 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("clone", "k", "Clone the workspace to another image", "sessions", show=True),
     KeySpec("cleanup_history", "h", "Cleanup history", "sessions", show=True),
     KeySpec("refresh", "f5", "Refresh", "sessions"),
+    # the Transcript
+    KeySpec("clear", "ctrl+l", "Clear the Transcript", "transcript", show=True),
+    KeySpec("filter", "slash", "Filter lines (empty: show all)", "transcript", show=True),
+    KeySpec("pause", "space", "Pause or resume following", "transcript", show=True),
+    # the inspector
+    KeySpec("dive", "enter", "Inspect the selected field (drill down)", "inspector", show=True),
+    KeySpec("back", "alt+left,backspace", "Back to the previous object", "inspector", show=True),
+    KeySpec("forward", "alt+right", "Forward again", "inspector", show=True),
+    KeySpec("focus_pane", "alt+k", "Go to the evaluation pane (self is the object)", "inspector"),
+    # the class browser
+    KeySpec(
+        "accept", "ctrl+s", "Accept (compile the method or the definition)", "browser", show=True
+    ),
+    KeySpec("toggle_side", "alt+s", "Instance or class side", "browser", show=True),
+    KeySpec("hierarchy", "alt+h", "Hierarchy of the class", "browser", show=True),
+    KeySpec("new_class", "alt+k", "New class (a definition to fill in)", "browser"),
+    KeySpec("new_method", "alt+y", "New method in the protocol", "browser"),
+    KeySpec("remove", "delete", "Remove the method or class (asks first)", "browser"),
+    # the search results
+    KeySpec("open_ref", "enter", "Open the method in the browser", "results", show=True),
     KeySpec("back", "escape,f3", "Back to the workspace", "sessions", show=True),
 )
 

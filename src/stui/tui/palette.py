@@ -15,6 +15,7 @@ from stui.tui import keys
 if TYPE_CHECKING:
     from stui.tui.app import StuiApp
 
+TOOL_SCOPES = ("transcript", "inspector", "browser", "results")
 SKIPPED = {"command_palette", "help", "interrupt", "copy_or_interrupt"}
 
 
@@ -46,6 +47,11 @@ class StuiCommands(Provider):
                 )
             elif spec.scope == "app":
                 commands.append((title, shown, partial(app.run_action, spec.action)))
+            elif spec.scope in TOOL_SCOPES:
+                tool = keys.SCOPE_TITLES[spec.scope]
+                commands.append(
+                    (f"{tool}: {title}", shown, partial(app.run_in_tool, spec.scope, spec.action))
+                )
             elif spec.scope == "sessions":
                 commands.append(
                     (f"Sessions: {title}", shown, partial(app.run_in_sessions, spec.action))

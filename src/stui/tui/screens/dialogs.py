@@ -64,6 +64,7 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
     """Ask for a few values; answers them by field name, or None if cancelled."""
 
     DEFAULT_CSS = beside(__file__)
+    AUTO_FOCUS = "Input, Select"  # type at once into the first field
     BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, fields: list[Field], ok: str = "OK", hint: str = "") -> None:

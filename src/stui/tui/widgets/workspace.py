@@ -20,6 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Static, TabbedContent, TabPane
 from textual.widgets.text_area import Selection as TextSelection
 
+from stui.tools import Evaluated, Failed, Interrupted, Lost, Outcome, Refused, TimedOut
 from stui.tui.styles import beside
 from stui.tui.widgets.editor import SmalltalkEditor
 
@@ -130,6 +131,7 @@ class Workspace(Vertical):
 
     def _refocus(self, had_focus: bool) -> None:
         shown = getattr(self.parent, "current", None) == self.id
+        shown = shown and getattr(self.app, "current", self.image) == self.image
         if shown and (had_focus or self.app.focused is None):
             self.focus_editor()
 
@@ -338,3 +340,26 @@ def _target(editor: SmalltalkEditor):  # type: ignore[no-untyped-def]
         return sorted((selection.start, selection.end))  # type: ignore[return-value]
     row = selection.end[0]
     return (row, 0), (row, len(editor.document.get_line(row)))
+
+
+def shown(outcome: Outcome) -> Shown:
+    """What the workspace shows for an outcome."""
+    match outcome:
+        case Evaluated(value=value, class_name=class_name, truncated=truncated):
+            text = value if value is not None else ""
+            return Shown(value=text + (" …" if truncated else ""), title=class_name)
+        case Failed(
+            kind=kind, message=message, position=position, error_class=error_class, stack=stack
+        ):
+            head = f"{kind} error: " + (f"{error_class}: " if error_class else "") + message
+            lines = [head, *(f"  {frame}" for frame in stack[:8])]
+            return Shown(error="\n".join(lines), position=position if kind == "syntax" else None)
+        case TimedOut(seconds=seconds, interrupted=interrupted):
+            tail = "; interrupted" if interrupted else "; the interrupt did not arrive"
+            return Shown(error=f"timed out after {seconds:g} s{tail}")
+        case Interrupted(message=message):
+            return Shown(error=f"interrupted: {message}")
+        case Refused(code=code, message=message):
+            return Shown(error=f"refused ({code}): {message}")
+        case Lost(reason=reason):
+            return Shown(error=f"connection lost: {reason}")

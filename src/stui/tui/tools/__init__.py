@@ -1,0 +1,1 @@
+"""The tool panels of one image: Transcript, inspector, class browser, search results."""
