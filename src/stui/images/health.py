@@ -34,6 +34,7 @@ from stui.sessions.manager import SessionManager
 from stui.sessions.records import Reconnection
 from stui.status import ConnectionStatus
 from stui.transport import ImageClient
+from stui.transport.capacity import FleetFull, check_room, ensure_descriptors
 from stui.transport.errors import ConnectionClosed, TransportError
 
 EventSink = Callable[[str, Event | Unknown], None]
@@ -51,6 +52,7 @@ class HealthPolicy:
     connect_timeout: float = 2.0
     discover_every: float = 2.0
     cleanup_orphaned_after: float | None = None  # seconds; None: no automatic cleanup
+    max_images: int = 4096  # watched at once; the open-file limit is raised to fit
 
 
 class HealthMonitor:
@@ -72,6 +74,7 @@ class HealthMonitor:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._clients: dict[str, ImageClient] = {}
         self._discovery: asyncio.Task[None] | None = None
+        self._room = ensure_descriptors(self.policy.max_images)
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -108,8 +111,15 @@ class HealthMonitor:
         return task is not None and not task.done()
 
     def watch(self, entry: ImageEntry) -> None:
-        """Watch an entry (a no-op if it is watched already or removed)."""
+        """Watch an entry (a no-op if it is watched already or removed); FleetFull
+        when the configured maximum or the open-file limit is reached."""
+        if not self.is_watching(entry.name):
+            self.check_room()
         self._watch(entry)
+
+    def check_room(self) -> None:
+        """FleetFull if one more image would not fit."""
+        check_room(len(self._tasks), self.policy.max_images, self._room)
 
     async def forget(self, name: str) -> None:
         """Stop watching an image and close its client."""
@@ -131,6 +141,12 @@ class HealthMonitor:
 
     def _watch(self, entry: ImageEntry) -> None:
         if self.is_watching(entry.name) or entry.status is ConnectionStatus.REMOVED:
+            return
+        try:
+            self.check_room()
+        except FleetFull as e:  # found by discovery: listed, with the reason, not watched
+            entry.last_error = str(e)
+            self.registry.set_status(entry, ConnectionStatus.DISCONNECTED, str(e))
             return
         self._tasks[entry.name] = asyncio.create_task(
             self._run(entry), name=f"stui-health-{entry.name}"

@@ -226,6 +226,8 @@ class Workbench:
         return client
 
     def add_image(self, name: str, address: str, token: str) -> ImageView:
+        if self._monitor is not None:
+            self._monitor.check_room()  # before it is saved: FleetFull names the limit
         entry = self.registry.add(name, address, token)
         if self._monitor is not None:
             self._monitor.watch(entry)
