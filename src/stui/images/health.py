@@ -11,7 +11,10 @@ Each watcher runs the state machine of `stui.status`:
 
 The monitor is the one writer of connection status to the session store: the
 registry keeps the in-memory view, the manager's handle_* operations record the
-changes that move sessions, and `_record` the others.
+changes that move sessions, and `_set` the others. Those are batched: queued, and
+written once per STORE_TICK in one transaction (a fleet connecting or flapping would
+otherwise cost a commit per change); the queue is written first whenever a change that
+moves sessions is recorded, so the store sees every change in order.
 
 A long evaluation does not look like a dead image: the server answers pings from a
 process above the evaluation's priority.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,10 +36,17 @@ from stui.protocol import Event, Unknown
 from stui.protocol.errors import ProtocolError, RemoteError
 from stui.sessions.manager import SessionManager
 from stui.sessions.records import Reconnection
+from stui.sessions.store import StatusRow
+from stui.sessions.timestamps import to_text, utc_now
 from stui.status import ConnectionStatus
 from stui.transport import ImageClient
 from stui.transport.capacity import FleetFull, check_room, ensure_descriptors
 from stui.transport.errors import ConnectionClosed, TransportError
+
+log = logging.getLogger(__name__)
+
+STORE_TICK = 0.05  # seconds: queued status changes are written at most this late
+MAX_REASON = 1000
 
 EventSink = Callable[[str, Event | Unknown], None]
 RestartSink = Callable[[str, Reconnection], None]
@@ -75,6 +86,8 @@ class HealthMonitor:
         self._clients: dict[str, ImageClient] = {}
         self._discovery: asyncio.Task[None] | None = None
         self._room = ensure_descriptors(self.policy.max_images)
+        self._statuses: list[StatusRow] = []
+        self._store_timer: asyncio.TimerHandle | None = None
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -90,6 +103,7 @@ class HealthMonitor:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
+        self.flush_statuses()
         for client in list(self._clients.values()):
             await client.close()
         self._clients.clear()
@@ -123,6 +137,7 @@ class HealthMonitor:
 
     async def forget(self, name: str) -> None:
         """Stop watching an image and close its client."""
+        self.flush_statuses()  # its queued changes go before whatever the caller records
         task = self._tasks.pop(name, None)
         if task:
             task.cancel()
@@ -245,6 +260,7 @@ class HealthMonitor:
         try:
             identity = welcome.image
             self.registry.set_identity(entry, identity)
+            self.flush_statuses()
             self.manager.save_image(
                 identity.image_id,
                 name=entry.name,
@@ -300,17 +316,31 @@ class HealthMonitor:
     # -- the one writer of status -------------------------------------------------
 
     def _set(self, entry: ImageEntry, status: ConnectionStatus, reason: str) -> None:
-        """A change that moves no session: in memory, and recorded in the store."""
+        """A change that moves no session: in memory, and queued for the store."""
         if self.registry.set_status(entry, status, reason) and entry.image_id is not None:
             instance = entry.identity.instance_id if entry.identity else None
-            self._guarded(
-                lambda e: self.manager.update_connection_status(
-                    e.image_id, status, reason, instance
-                ),
-                entry,
-            )
+            at = to_text(utc_now())
+            self._statuses.append((entry.image_id, at, str(status), reason[:MAX_REASON], instance))
+            if self._store_timer is None:
+                loop = asyncio.get_running_loop()
+                self._store_timer = loop.call_later(STORE_TICK, self.flush_statuses)
+
+    def flush_statuses(self) -> None:
+        """Write the queued status changes in one transaction."""
+        if self._store_timer is not None:
+            self._store_timer.cancel()
+            self._store_timer = None
+        rows, self._statuses = self._statuses, []
+        if not rows:
+            return
+        try:
+            with self.manager.store.write() as tx:
+                tx.record_statuses(rows)
+        except Exception as e:  # a locked or closed store: the registry stays right
+            log.warning("%d status changes were not recorded: %s", len(rows), e)
 
     def _disconnected(self, entry: ImageEntry, reason: str) -> None:
+        self.flush_statuses()
         if entry.away_since is None:
             entry.away_since = time.time()
         if entry.image_id is not None:
@@ -328,6 +358,7 @@ class HealthMonitor:
         ):
             return
         reason = f"away for more than {self.policy.orphan_after:g} s"
+        self.flush_statuses()
         if entry.image_id is not None:
             self.manager.mark_orphaned(entry.image_id)
         self.registry.set_status(entry, ConnectionStatus.ORPHANED, reason)
