@@ -7,20 +7,30 @@ client's bookkeeping across many links. No assertion here is about speed.
 
 from __future__ import annotations
 
+import asyncio
+import random
 import resource
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from stui.identity import new_client_id
+from stui.images.health import HealthPolicy
+from stui.images.lag import LoopLag
+from stui.images.latency import LatencyStats
+from stui.sessions.store import SessionStore
+from stui.status import ConnectionStatus
 from stui.transport import ImageClient, State
 from stui.transport.capacity import FleetFull, check_room, descriptors_for, ensure_descriptors
 from stui.transport.hub import _HUBS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from simulated_fleet import SimulatedFleet
+from stui.workbench import ImageChanged, Workbench, WorkbenchConfig
+from stui.workbench.workbench import PUBLISH_TICK
 
 CLIENT = new_client_id()
 
@@ -110,3 +120,96 @@ def test_the_soft_open_file_limit_is_raised_to_fit() -> None:
         assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] >= descriptors_for(wanted)
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+# -- bookkeeping: batched, coalesced, sorted ---------------------------------------------
+
+
+def test_a_batch_of_status_changes_is_recorded_in_order(tmp_path: Path) -> None:
+    with SessionStore(tmp_path / "s.db") as store:
+        with store.write() as tx:
+            tx.record_statuses(
+                [
+                    ("img-a", "2026-01-01T00:00:00.000000Z", "connecting", "connecting", None),
+                    ("img-a", "2026-01-01T00:00:01.000000Z", "degraded", "late pong", "inst-1"),
+                    ("img-b", "2026-01-01T00:00:01.000000Z", "connecting", None, None),
+                ]
+            )
+        with store.read() as tx:
+            a, b = tx.image("img-a"), tx.image("img-b")
+            assert a is not None and b is not None
+            assert (a.status, b.status) == ("degraded", "connecting")
+            assert a.last_seen_at is not None and b.last_seen_at is None
+            assert [e.event for e in tx.events("img-a", 10)] == ["degraded", "connecting"]
+            assert tx.events("img-a", 1)[0].instance_id == "inst-1"
+
+
+async def test_subscribers_get_one_change_per_image_per_tick(stui_home: Path) -> None:
+    async with Workbench(WorkbenchConfig(watch=False, client_id=CLIENT)) as wb:
+        wb.add_image("one", "tcp://127.0.0.1:9", "t")
+        wb.add_image("two", "tcp://127.0.0.1:10", "t")
+        await asyncio.sleep(PUBLISH_TICK * 3)
+        seen: list[ImageChanged] = []
+        wb.subscribe(lambda e: seen.append(e) if isinstance(e, ImageChanged) else None)
+        one, two = wb.registry.get("one"), wb.registry.get("two")
+        for status in (ConnectionStatus.CONNECTED, ConnectionStatus.DEGRADED) * 3:
+            wb.registry.set_status(one, status, "flapping")
+        wb.registry.set_status(two, ConnectionStatus.CONNECTED, "up")
+        assert seen == []  # nothing before the tick
+        await asyncio.sleep(PUBLISH_TICK * 3)
+        assert [(e.name, e.view.status) for e in seen] == [
+            ("one", ConnectionStatus.DEGRADED),
+            ("two", ConnectionStatus.CONNECTED),
+        ]
+
+
+def test_latency_percentiles_match_a_sort_of_the_window() -> None:
+    rng = random.Random(14)
+    stats = LatencyStats(window=50)
+    window: list[float] = []
+    for _ in range(400):
+        value = rng.choice([rng.random(), 0.5])  # repeats, too
+        stats.add(value)
+        window = [*window, value][-50:]
+        ordered = sorted(window)
+        for q in (0, 50, 99, 100):
+            rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+            assert stats.percentile(q) == ordered[rank]
+
+
+# -- no thundering herd, and no blame for our own stalls ----------------------------------
+
+
+async def test_a_stall_of_the_loop_is_measured() -> None:
+    lag = LoopLag()
+    probe = asyncio.create_task(lag.run())
+    try:
+        await asyncio.sleep(0.12)
+        began = lag.now()
+        assert lag.since(began) == 0.0
+        time.sleep(0.3)
+        assert lag.since(began) >= 0.25  # seen while it is still going on
+        await asyncio.sleep(0.12)
+        assert lag.since(began) >= 0.25  # and once the probe woke
+    finally:
+        probe.cancel()
+
+
+async def test_a_pong_late_only_because_our_loop_stalled_is_not_degraded(
+    stui_home: Path, fleet: SimulatedFleet
+) -> None:
+    policy = HealthPolicy(interval=0.2, late_after=0.1, miss_limit=2, connect_timeout=2.0)
+    spec, slow = fleet.endpoints[0], fleet.endpoints[1]
+    async with Workbench(WorkbenchConfig(health=policy, client_id=CLIENT)) as wb:
+        for s in (spec, slow):
+            wb.add_image(s.name, s.address, s.token)
+            await wb.wait_for(s.name, ConnectionStatus.CONNECTED, timeout=10)
+        fleet.delay(0, 0.06)  # in time, but in flight when the next stall begins
+        for _ in range(8):  # stalls longer than late_after, 10 ms apart
+            time.sleep(0.3)
+            await asyncio.sleep(0.01)
+        assert wb.image(spec.name).latency.p99 > policy.late_after  # late, as measured
+        history = wb.image(spec.name).history
+        assert ConnectionStatus.DEGRADED not in [c.status for c in history]
+        fleet.delay(1, 0.3)  # the image itself is late: that is still seen
+        await wb.wait_for(slow.name, ConnectionStatus.DEGRADED, timeout=10)

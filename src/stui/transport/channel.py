@@ -120,9 +120,10 @@ class Channel:
         self._hub: Hub | None = None
         self._rid = b""
         self._flush_timer: asyncio.TimerHandle | None = None
-        self._deadlines: Deadlines | None = None
+        self._deadlines: Deadlines[tuple[Channel, int]] | None = None
         self._linked = False
         self._closed = asyncio.Event()
+        self._close_callbacks: list[Callable[[], None]] = []
 
     def __repr__(self) -> str:
         return f"<Channel {self.address} {self.state}>"
@@ -159,6 +160,18 @@ class Channel:
     async def wait_closed(self) -> None:
         """Return once the connection is closed, by close() or because the link was lost."""
         await self._closed.wait()
+
+    def on_close(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` once when the connection closes (at once if it is closed);
+        answer a function that cancels it. Cheaper than a task awaiting wait_closed()
+        for a watcher that naps between pings."""
+        if self.state is State.CLOSED:
+            callback()
+            return _nothing
+        self._close_callbacks.append(callback)
+        return lambda: (
+            self._close_callbacks.remove(callback) if callback in self._close_callbacks else None
+        )
 
     @property
     def pending_count(self) -> int:
@@ -202,7 +215,7 @@ class Channel:
             raise ValueError(f"timeout must be positive, not {delay}")
         future: asyncio.Future[Response] = loop.create_future()
         self._pending[rid] = future
-        deadlines.add(rid, tag, delay)
+        deadlines.add((self, rid), tag, delay)
         try:
             self._send(rid, frame)
             return await future
@@ -236,7 +249,7 @@ class Channel:
         except zmq.ZMQError as exc:
             raise ImageUnreachable(self.address, f"the address is not usable ({exc})") from None
         self._loop, self._hub = loop, hub
-        self._deadlines = Deadlines(loop, self._pending.__contains__, self._expire)
+        self._deadlines = hub.deadlines
         self.state = State.CONNECTING
         self._closed_error = self._not_ready
 
@@ -322,7 +335,11 @@ class Channel:
         future.set_exception(error)
         return True
 
-    def _expire(self, rid: int, tag: str, delay: float) -> None:
+    def is_pending(self, rid: int) -> bool:
+        return rid in self._pending
+
+    def expire(self, rid: int, tag: str, delay: float) -> None:
+        """A request's deadline passed (called by the hub's deadlines)."""
         self._fail(rid, ConnectionTimeout(f"no reply to {tag} from {self.address} in {delay:g} s"))
 
     def _push_event(self, item: Event | Unknown | _End) -> None:
@@ -363,8 +380,6 @@ class Channel:
         if self._flush_timer is not None:
             self._flush_timer.cancel()
             self._flush_timer = None
-        if self._deadlines is not None:
-            self._deadlines.close()
         if self._hub is not None:
             self._hub.detach(self._rid, self.address)
         self._hub = None
@@ -372,6 +387,9 @@ class Channel:
         self._fail_all(make_error)
         self._push_event(_END)
         self._closed.set()
+        callbacks, self._close_callbacks = self._close_callbacks, []
+        for callback in callbacks:
+            callback()
 
     def _not_connected(self) -> TransportError:
         return ConnectionClosed(f"not connected to {self.address}: await connect() first")
@@ -390,6 +408,10 @@ _REASONS: Final = {
     zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL: "the peer does not speak ZMTP 3",
     zmq.EVENT_HANDSHAKE_FAILED_AUTH: "the peer refused the ZeroMQ security handshake",
 }
+
+
+def _nothing() -> None:
+    pass
 
 
 def _unexpected(request: str, reply: Message) -> ProtocolError:

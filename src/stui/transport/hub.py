@@ -26,6 +26,7 @@ import zmq
 from zmq.utils.monitor import recv_monitor_message
 
 from stui.protocol import MAX_FRAME
+from stui.transport.deadlines import Deadlines
 
 if TYPE_CHECKING:
     from stui.transport.channel import Channel
@@ -41,6 +42,7 @@ DRAIN_BATCH: Final = 512
 _EVENTS: Final = int(zmq.EVENTS)
 _POLLIN: Final = int(zmq.POLLIN)
 _NOBLOCK: Final = int(zmq.NOBLOCK)
+_SNDMORE_NOBLOCK: Final = int(zmq.NOBLOCK) | int(zmq.SNDMORE)
 
 MONITORED: Final = (
     zmq.EVENT_HANDSHAKE_SUCCEEDED
@@ -92,6 +94,8 @@ class Hub:
         self._ids = itertools.count(1)
         self._by_id: dict[bytes, Channel] = {}
         self._by_address: dict[str, Channel] = {}
+        self.deadlines: Deadlines[tuple[Channel, int]] = Deadlines(loop, _is_pending, _expire)
+        self._check_after_send: asyncio.Handle | None = None
         sock = context.socket(zmq.ROUTER)
         # IMMEDIATE stays 0: with 1, libzmq discards replies that arrived just before
         # the peer closed (an image refusing a token answers, then closes). It also
@@ -165,14 +169,27 @@ class Hub:
         zmq.ZMQError (EHOSTUNREACH) when the connection is gone."""
         sock = self._sock
         assert sock is not None
-        sock.send(rid, _NOBLOCK | zmq.SNDMORE)
+        sock.send(rid, _SNDMORE_NOBLOCK)
         sock.send(frame, _NOBLOCK)
-        if sock.get(_EVENTS) & _POLLIN:
-            self._loop.call_soon(self.drain)
+        if self._check_after_send is None:
+            # A send may take the descriptor's edge for a message that arrived: look
+            # once after this turn's sends, not after each (each look costs a call
+            # into libzmq).
+            self._check_after_send = self._loop.call_soon(self._after_sends)
+
+    def _after_sends(self) -> None:
+        self._check_after_send = None
+        sock = self._sock
+        if sock is not None and sock.get(_EVENTS) & _POLLIN:
+            self.drain()
 
     def close(self) -> None:
         if self._sock is None:
             return
+        self.deadlines.close()
+        if self._check_after_send is not None:
+            self._check_after_send.cancel()
+            self._check_after_send = None
         for fd in self._fds:
             self._loop.remove_reader(fd)
         self._sock.disable_monitor()
@@ -218,3 +235,11 @@ class Hub:
             if channel is not None:
                 channel.on_link_event(event["event"])
             monitor = self._monitor
+
+
+def _is_pending(key: tuple[Channel, int]) -> bool:
+    return key[0].is_pending(key[1])
+
+
+def _expire(key: tuple[Channel, int], tag: str, delay: float) -> None:
+    key[0].expire(key[1], tag, delay)
