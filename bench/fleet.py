@@ -1,7 +1,7 @@
 """A fleet of simulated endpoints: what one client pays to watch hundreds or thousands.
 
 Run stand-alone:
-`.venv/bin/python bench/fleet.py [--sizes 100,300,1000] [--seconds 10] [--libzmq-default]
+`.venv/bin/python bench/fleet.py [--sizes 100,300,1000] [--seconds 10]
 [--connect-timeout S] [--json out.json]`.
 
 The endpoints are a simulation (bench/simulated_fleet.py), served from one child
@@ -19,9 +19,8 @@ what is measured here is the client. For each size N, in a private temporary STU
    hung (connected, answering nothing) and the same is taken; every other endpoint must
    stay `connected` (a change to `degraded` or `disconnected` of one of them is false).
 
-By default the client's ZeroMQ context is given room for every connection (today each
-takes 3 sockets, against libzmq's default of 1023 per context); `--libzmq-default`
-leaves the default, to show where that limit stops a fleet.
+The client's ZeroMQ context keeps libzmq's default cap of 1023 sockets: the
+connections share one socket (transport/hub.py).
 """
 
 from __future__ import annotations
@@ -42,7 +41,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
-import zmq
 
 from multi_image import LAG_TICK, MIB, PooledLatency, cpu_seconds, percentile
 from simulated_fleet import EndpointSpec, SimulatedFleetProcess
@@ -52,7 +50,7 @@ from stui.status import ConnectionStatus
 from stui.workbench import Workbench, WorkbenchConfig
 
 CLIENT = "c-" + uuid.uuid4().hex
-SOCKETS_PER_CONNECTION = 3  # DEALER, monitor PAIR, libzmq's end of the monitor pair
+FDS_PER_ENDPOINT = 4  # the client's TCP socket; the fleet's, its listener and mailbox
 POLL = 0.01  # how often detection looks at the registry
 DETECT_TIMEOUT = 30.0
 
@@ -309,17 +307,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,300,1000")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--libzmq-default", action="store_true",
-                        help="leave the client context at libzmq's 1023 sockets")  # fmt: skip
     parser.add_argument("--connect-timeout", type=float,
                         help="seconds to wait for all to connect (default: 30 + N/20)")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    if not args.libzmq_default:
-        # Before the first socket of the shared context, or it has no effect.
-        zmq.Context.instance().set(zmq.MAX_SOCKETS, max(sizes) * SOCKETS_PER_CONNECTION + 64)
-    raise_fd_limit(max(sizes) * 6 + 1024)
+    raise_fd_limit(max(sizes) * FDS_PER_ENDPOINT + 1024)
     results = []
     with private_home() as home:
         for size in sizes:

@@ -5,36 +5,65 @@ Each watcher runs the state machine of `stui.status`:
 - connect: a fresh client, `hello`, then the sessions are brought back (`sync.py`);
 - ping every `interval`; an answer later than `late_after` or a missed ping → degraded;
   `miss_limit` missed pings in a row → disconnected (detached sessions);
-- reconnect with exponential back-off; a local image's endpoint is re-read each time,
-  since a restarted image has a new port and token;
+- reconnect with exponential back-off, per image and bounded by `backoff_max`; a local
+  image's endpoint is re-read each time, since a restarted image has a new port and
+  token;
 - away longer than `orphan_after` → orphaned (orphaned sessions).
 
 The monitor is the one writer of connection status to the session store: the
 registry keeps the in-memory view, the manager's handle_* operations record the
-changes that move sessions, and `_record` the others.
+changes that move sessions, and `_set` the others. Those are batched: queued, and
+written once per STORE_TICK in one transaction (a fleet connecting or flapping would
+otherwise cost a commit per change); the queue is written first whenever a change that
+moves sessions is recorded, so the store sees every change in order.
 
 A long evaluation does not look like a dead image: the server answers pings from a
 process above the evaluation's priority.
+
+A fleet is watched without a thundering herd: first connects are spread over up to
+`connect_spread` seconds (more images, wider), each image pings at its own random
+phase with `jitter` on every pause, and back-off sleeps are jittered too. A pong that
+was late only because this client's own loop was stalled (lag.py) is not the image's
+fault: the stall is taken off its round trip before it is judged late, and a ping
+that timed out during a stall is not counted as missed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import math
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from stui.images.lag import LoopLag
 from stui.images.registry import ImageEntry, ImageRegistry
 from stui.images.sync import restore_sessions
 from stui.protocol import Event, Unknown
 from stui.protocol.errors import ProtocolError, RemoteError
 from stui.sessions.manager import SessionManager
 from stui.sessions.records import Reconnection
+from stui.sessions.store import StatusRow
+from stui.sessions.timestamps import to_text, utc_now
 from stui.status import ConnectionStatus
-from stui.transport import ImageClient
+from stui.transport import ImageClient, State
+from stui.transport.capacity import FleetFull, check_room, ensure_descriptors
 from stui.transport.errors import ConnectionClosed, TransportError
+
+log = logging.getLogger(__name__)
+
+STORE_TICK = 0.05  # seconds: queued status changes are written at most this late
+SPREAD_PER_IMAGE = 0.0005  # seconds of connect spread per image watched, up to the policy's
+# Pings leave on a grid of PING_SLOT: those whose time falls in one slot go out together
+# in one turn of the loop. Each send that finds libzmq's I/O thread asleep wakes it
+# (tens of microseconds); a slot's pings share the wake-up, and 100 slots a second
+# still spread a fleet's pings evenly.
+PING_SLOT = 0.05
+MAX_REASON = 1000
 
 EventSink = Callable[[str, Event | Unknown], None]
 RestartSink = Callable[[str, Reconnection], None]
@@ -51,6 +80,9 @@ class HealthPolicy:
     connect_timeout: float = 2.0
     discover_every: float = 2.0
     cleanup_orphaned_after: float | None = None  # seconds; None: no automatic cleanup
+    max_images: int = 4096  # watched at once; the open-file limit is raised to fit
+    connect_spread: float = 1.0  # first connects spread over up to this many seconds
+    jitter: float = 0.1  # each pause between pings varies by up to this fraction
 
 
 class HealthMonitor:
@@ -72,21 +104,28 @@ class HealthMonitor:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._clients: dict[str, ImageClient] = {}
         self._discovery: asyncio.Task[None] | None = None
+        self._room = ensure_descriptors(self.policy.max_images)
+        self._statuses: list[StatusRow] = []
+        self._lag = LoopLag()
+        self._lag_probe: asyncio.Task[None] | None = None
+        self._store_timer: asyncio.TimerHandle | None = None
 
     # -- lifecycle ------------------------------------------------------------------
 
     async def start(self) -> None:
+        self._lag_probe = asyncio.create_task(self._lag.run(), name="stui-loop-lag")
         self.registry.refresh(await asyncio.to_thread(self.registry.discover))
         for entry in self.registry.entries():
             self._watch(entry)
         self._discovery = asyncio.create_task(self._discover_loop(), name="stui-discovery")
 
     async def stop(self) -> None:
-        tasks = [*self._tasks.values(), *([self._discovery] if self._discovery else [])]
+        tasks = [*self._tasks.values(), *(t for t in (self._discovery, self._lag_probe) if t)]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
+        self.flush_statuses()
         for client in list(self._clients.values()):
             await client.close()
         self._clients.clear()
@@ -108,11 +147,19 @@ class HealthMonitor:
         return task is not None and not task.done()
 
     def watch(self, entry: ImageEntry) -> None:
-        """Watch an entry (a no-op if it is watched already or removed)."""
+        """Watch an entry (a no-op if it is watched already or removed); FleetFull
+        when the configured maximum or the open-file limit is reached."""
+        if not self.is_watching(entry.name):
+            self.check_room()
         self._watch(entry)
+
+    def check_room(self) -> None:
+        """FleetFull if one more image would not fit."""
+        check_room(len(self._tasks), self.policy.max_images, self._room)
 
     async def forget(self, name: str) -> None:
         """Stop watching an image and close its client."""
+        self.flush_statuses()  # its queued changes go before whatever the caller records
         task = self._tasks.pop(name, None)
         if task:
             task.cancel()
@@ -131,6 +178,12 @@ class HealthMonitor:
 
     def _watch(self, entry: ImageEntry) -> None:
         if self.is_watching(entry.name) or entry.status is ConnectionStatus.REMOVED:
+            return
+        try:
+            self.check_room()
+        except FleetFull as e:  # found by discovery: listed, with the reason, not watched
+            entry.last_error = str(e)
+            self.registry.set_status(entry, ConnectionStatus.DISCONNECTED, str(e))
             return
         self._tasks[entry.name] = asyncio.create_task(
             self._run(entry), name=f"stui-health-{entry.name}"
@@ -151,6 +204,9 @@ class HealthMonitor:
         """Watch one image until it is removed. Nothing that goes wrong ends the watch:
         an unexpected failure (a store error, a broken reply) counts as a lost link."""
         backoff = self.policy.backoff_initial
+        spread = min(self.policy.connect_spread, len(self._tasks) * SPREAD_PER_IMAGE)
+        if spread > 0:
+            await asyncio.sleep(random.uniform(0, spread))
         if entry.endpoint is None:
             # Known from an earlier run and not reachable now: its sessions, maybe left
             # active by that run, are detached until it comes back or is orphaned.
@@ -172,7 +228,7 @@ class HealthMonitor:
                 lost = True
             if lost:
                 self._guarded(self._check_orphaned, entry)
-                await asyncio.sleep(backoff)
+                await asyncio.sleep(random.uniform(backoff / 2, backoff))
                 backoff = min(backoff * 2, self.policy.backoff_max)
             else:
                 backoff = self.policy.backoff_initial
@@ -229,6 +285,7 @@ class HealthMonitor:
         try:
             identity = welcome.image
             self.registry.set_identity(entry, identity)
+            self.flush_statuses()
             self.manager.save_image(
                 identity.image_id,
                 name=entry.name,
@@ -255,46 +312,86 @@ class HealthMonitor:
         """Ping on the timer until the image is lost; answer why it was lost."""
         misses = 0
         policy = self.policy
+        lag = self._lag
+        # The first pause is a random phase, so that a fleet's pings do not bunch up.
+        pause = random.uniform(0, policy.interval)
         while True:
-            started = time.monotonic()
+            if await self._nap(client, pause):
+                return "connection lost"
+            started = lag.now()
+            timeout = policy.interval * 0.8
             try:
-                result = await client.ping(timeout=policy.interval * 0.8)
+                result = await client.ping(timeout=timeout)
             except ConnectionClosed as e:
                 return f"connection lost ({e})"
             except TransportError as e:
+                if lag.since(started) > timeout / 2:
+                    pause = 0.0  # our loop stalled, not the image: ask again at once
+                    continue
                 misses += 1
                 if misses >= policy.miss_limit:
                     return f"{misses} pings missed ({e})"
                 self._set(entry, ConnectionStatus.DEGRADED, f"ping missed ({e})")
-                continue  # ping again at once: detection must not wait a whole interval
+                pause = 0.0  # ping again at once: detection must not wait an interval
+                continue
             misses = 0
             rtt = result.rtt
             pong = result.pong
             self.registry.seen(entry, rtt, pong.busy, pong.sessions, pong.unsaved)
-            if rtt > policy.late_after:
+            if rtt > policy.late_after and rtt - lag.since(started) > policy.late_after:
                 self._set(entry, ConnectionStatus.DEGRADED, f"late pong ({rtt:.3f} s)")
             elif entry.status is ConnectionStatus.DEGRADED:
                 self._set(entry, ConnectionStatus.CONNECTED, "answers in time again")
-            pause = max(0.0, policy.interval - (time.monotonic() - started))
-            with contextlib.suppress(TimeoutError):
-                # Sleep until the next ping, but wake at once if the link drops.
-                await asyncio.wait_for(client.wait_closed(), pause)
-                return "connection lost"
+            spent = lag.now() - started
+            jitter = random.uniform(-policy.jitter, policy.jitter)
+            pause = max(0.0, policy.interval * (1 + jitter) - spent)
+
+    async def _nap(self, client: ImageClient, pause: float) -> bool:
+        """Sleep `pause` seconds; answer True at once if the link drops meanwhile.
+
+        One future and one timer, and no task per nap: a fleet naps a thousand times
+        a second."""
+        if pause <= 0:
+            return client.state is State.CLOSED
+        loop = asyncio.get_running_loop()
+        waker: asyncio.Future[bool] = loop.create_future()
+        wake_at = math.ceil((loop.time() + pause) / PING_SLOT) * PING_SLOT
+        timer = loop.call_at(wake_at, _wake, waker, False)
+        cancel = client.on_close(lambda: _wake(waker, True))
+        try:
+            return await waker
+        finally:
+            timer.cancel()
+            cancel()
 
     # -- the one writer of status -------------------------------------------------
 
     def _set(self, entry: ImageEntry, status: ConnectionStatus, reason: str) -> None:
-        """A change that moves no session: in memory, and recorded in the store."""
+        """A change that moves no session: in memory, and queued for the store."""
         if self.registry.set_status(entry, status, reason) and entry.image_id is not None:
             instance = entry.identity.instance_id if entry.identity else None
-            self._guarded(
-                lambda e: self.manager.update_connection_status(
-                    e.image_id, status, reason, instance
-                ),
-                entry,
-            )
+            at = to_text(utc_now())
+            self._statuses.append((entry.image_id, at, str(status), reason[:MAX_REASON], instance))
+            if self._store_timer is None:
+                loop = asyncio.get_running_loop()
+                self._store_timer = loop.call_later(STORE_TICK, self.flush_statuses)
+
+    def flush_statuses(self) -> None:
+        """Write the queued status changes in one transaction."""
+        if self._store_timer is not None:
+            self._store_timer.cancel()
+            self._store_timer = None
+        rows, self._statuses = self._statuses, []
+        if not rows:
+            return
+        try:
+            with self.manager.store.write() as tx:
+                tx.record_statuses(rows)
+        except Exception as e:  # a locked or closed store: the registry stays right
+            log.warning("%d status changes were not recorded: %s", len(rows), e)
 
     def _disconnected(self, entry: ImageEntry, reason: str) -> None:
+        self.flush_statuses()
         if entry.away_since is None:
             entry.away_since = time.time()
         if entry.image_id is not None:
@@ -312,6 +409,7 @@ class HealthMonitor:
         ):
             return
         reason = f"away for more than {self.policy.orphan_after:g} s"
+        self.flush_statuses()
         if entry.image_id is not None:
             self.manager.mark_orphaned(entry.image_id)
         self.registry.set_status(entry, ConnectionStatus.ORPHANED, reason)
@@ -334,3 +432,8 @@ class HealthMonitor:
         stale = self.manager.list_sessions(None, ["orphaned"])
         for image_id in sorted({s.image_id for s in stale if s.last_seen_at < cutoff}):
             self.manager.cleanup_orphaned(image_id, older_than=timedelta(seconds=age), policy=True)
+
+
+def _wake(waker: asyncio.Future[bool], closed: bool) -> None:
+    if not waker.done():
+        waker.set_result(closed)

@@ -63,6 +63,9 @@ _INFO_COLUMNS = (
     "id, image_id, client_id, image_session_id, label, status, created_at, updated_at, "
     "last_seen_at, state_bytes"
 )
+# One status change for StoreTx.record_statuses: image_id, at, status, reason, instance_id.
+StatusRow = tuple[str, str, str, str | None, str | None]
+_SEEN_STATUSES = frozenset({"connected", "degraded"})  # statuses that mean "seen now"
 _IMAGE_COLUMNS = "image_id, name, address, dialect, instance_id, last_seen_at, status, metadata"
 _CLEANUP_COLUMNS = (
     "id, at, image_id, client_id, scope, older_than_s, policy, cleaned, remaining, session_ids"
@@ -349,6 +352,23 @@ class StoreTx:
             "UPDATE images SET status = ?, instance_id = coalesce(?, instance_id), "
             "last_seen_at = coalesce(?, last_seen_at) WHERE image_id = ?",
             (status, instance_id, seen_at, image_id),
+        )
+
+    def record_statuses(self, rows: Sequence[StatusRow]) -> None:
+        """Several images' new statuses with their events, in order (a watcher's batch
+        of one tick): two statements for the lot instead of a transaction each."""
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO images (image_id) VALUES (?)", ((r[0],) for r in rows)
+        )
+        self._conn.executemany(
+            "UPDATE images SET status = ?, last_seen_at = coalesce(?, last_seen_at) "
+            "WHERE image_id = ?",
+            ((r[2], r[1] if r[2] in _SEEN_STATUSES else None, r[0]) for r in rows),
+        )
+        self._conn.executemany(
+            "INSERT INTO connection_events (image_id, at, event, reason, instance_id) "
+            "VALUES (?, ?, ?, ?, ?)",
+            rows,
         )
 
     def image(self, image_id: str) -> ImageRecord | None:

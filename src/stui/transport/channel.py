@@ -3,16 +3,16 @@
 The channel knows frames and correlation, not operations: which reply a request expects,
 its deadline and whether the image offers it are the client's (client.py, operations.py).
 
-The hot path is kept lean on purpose. The socket's file descriptor is watched with
-``loop.add_reader``: one callback drains every frame that is ready and resolves the
-waiting request's future directly. There is no task, extra future or timer per
-request (deadlines live in FIFO queues, see deadlines.py). libzmq signals its
-descriptor edge-triggered, so the socket's EVENTS are checked again after every send
-and receive, as libzmq's documentation requires. Measured on an echo round trip, this
-about halves what asyncio adds over a blocking socket, compared with zmq.asyncio and a
-receive task.
+The socket is not the channel's own: the channels of one event loop share a hub
+(hub.py), one ROUTER and one link monitor for them all, so that a fleet of images
+costs no ZeroMQ socket per image. The hot path is kept lean on purpose: the hub's
+descriptor is watched with ``loop.add_reader``; one callback drains every frame that
+is ready and hands it to its channel, which resolves the waiting request's future
+directly. There is no task, extra future or timer per request (deadlines live in FIFO
+queues, see deadlines.py). Measured on an echo round trip, this about halves what
+asyncio adds over a blocking socket, compared with zmq.asyncio and a receive task.
 
-A socket monitor watches the link. Before the handshake, a refused or failed connection
+The hub's monitor watches the link. Before the handshake, a refused or failed connection
 fails ``connect()`` at once instead of at the hello deadline. After it, losing the link
 fails every pending request with ConnectionLost and closes the connection: a new TCP
 connection would need a new hello, so reconnecting is the caller's job (open another channel).
@@ -30,10 +30,8 @@ from typing import Any, Final
 
 import msgspec
 import zmq
-from zmq.utils.monitor import recv_monitor_message
 
 from stui.protocol import (
-    MAX_FRAME,
     PROTOCOL_VERSION,
     ErrorReply,
     Event,
@@ -61,31 +59,14 @@ from stui.transport.errors import (
     InvalidAddress,
     TransportError,
 )
+from stui.transport.hub import Hub, hub_for
 from stui.transport.operations import deadline_for
 
 log = logging.getLogger(__name__)
 
-HWM: Final = 10_000
-RECONNECT_IVL_MS: Final = 100
-HANDSHAKE_IVL_MS: Final = 5_000
 EVENT_QUEUE_SIZE: Final = 10_000
 FLUSH_RETRY_S: Final = 0.005
-DRAIN_BATCH: Final = 512
 ADDRESS_SCHEMES: Final = ("tcp://", "ipc://", "inproc://")
-
-# Plain ints: pyzmq's flag enums cost microseconds per operation on the hot path.
-_EVENTS: Final = int(zmq.EVENTS)
-_POLLIN: Final = int(zmq.POLLIN)
-_NOBLOCK: Final = int(zmq.NOBLOCK)
-
-_MONITORED: Final = (
-    zmq.EVENT_HANDSHAKE_SUCCEEDED
-    | zmq.EVENT_DISCONNECTED
-    | zmq.EVENT_CONNECT_RETRIED
-    | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
-    | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
-    | zmq.EVENT_HANDSHAKE_FAILED_AUTH
-)
 
 
 class State(StrEnum):
@@ -136,13 +117,13 @@ class Channel:
         self._events: asyncio.Queue[Event | Unknown | _End] = asyncio.Queue(EVENT_QUEUE_SIZE)
         self._closed_error: TransportErrorFactory = self._not_connected
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._sock: zmq.Socket[bytes] | None = None
-        self._monitor: zmq.Socket[bytes] | None = None
-        self._fds: list[int] = []
+        self._hub: Hub | None = None
+        self._rid = b""
         self._flush_timer: asyncio.TimerHandle | None = None
-        self._deadlines: Deadlines | None = None
+        self._deadlines: Deadlines[tuple[Channel, int]] | None = None
         self._linked = False
         self._closed = asyncio.Event()
+        self._close_callbacks: list[Callable[[], None]] = []
 
     def __repr__(self) -> str:
         return f"<Channel {self.address} {self.state}>"
@@ -179,6 +160,18 @@ class Channel:
     async def wait_closed(self) -> None:
         """Return once the connection is closed, by close() or because the link was lost."""
         await self._closed.wait()
+
+    def on_close(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` once when the connection closes (at once if it is closed);
+        answer a function that cancels it. Cheaper than a task awaiting wait_closed()
+        for a watcher that naps between pings."""
+        if self.state is State.CLOSED:
+            callback()
+            return _nothing
+        self._close_callbacks.append(callback)
+        return lambda: (
+            self._close_callbacks.remove(callback) if callback in self._close_callbacks else None
+        )
 
     @property
     def pending_count(self) -> int:
@@ -222,7 +215,7 @@ class Channel:
             raise ValueError(f"timeout must be positive, not {delay}")
         future: asyncio.Future[Response] = loop.create_future()
         self._pending[rid] = future
-        deadlines.add(rid, tag, delay)
+        deadlines.add((self, rid), tag, delay)
         try:
             self._send(rid, frame)
             return await future
@@ -250,96 +243,58 @@ class Channel:
 
     def _open(self) -> None:
         loop = asyncio.get_running_loop()
-        context = self._context or zmq.Context.instance()
-        sock = context.socket(zmq.DEALER)
-        # IMMEDIATE stays 0: with 1, libzmq discards replies that arrived just before
-        # the peer closed (an image refusing a token answers, then closes).
-        for option, value in (
-            (zmq.LINGER, 0),
-            (zmq.IMMEDIATE, 0),
-            (zmq.SNDHWM, HWM),
-            (zmq.RCVHWM, HWM),
-            (zmq.RECONNECT_IVL, RECONNECT_IVL_MS),
-            (zmq.HANDSHAKE_IVL, HANDSHAKE_IVL_MS),
-            (zmq.MAXMSGSIZE, MAX_FRAME),
-        ):
-            sock.setsockopt(option, value)
-        monitor = sock.get_monitor_socket(_MONITORED)
+        hub = hub_for(self.address, self._context)
         try:
-            sock.connect(self.address)
+            self._rid = hub.attach(self)
         except zmq.ZMQError as exc:
-            sock.disable_monitor()
-            monitor.close(linger=0)
-            sock.close(linger=0)
             raise ImageUnreachable(self.address, f"the address is not usable ({exc})") from None
-        self._loop, self._sock, self._monitor = loop, sock, monitor
-        self._deadlines = Deadlines(loop, self._pending.__contains__, self._expire)
-        self._fds = [sock.FD, monitor.FD]
-        loop.add_reader(self._fds[0], self._on_readable)
-        loop.add_reader(self._fds[1], self._on_monitor)
+        self._loop, self._hub = loop, hub
+        self._deadlines = hub.deadlines
         self.state = State.CONNECTING
         self._closed_error = self._not_ready
-        loop.call_soon(self._on_readable)
-        loop.call_soon(self._on_monitor)
 
     def _send(self, rid: int, frame: bytes) -> None:
-        sock = self._sock
-        assert sock is not None
         if self._outbox:
             self._outbox.append((rid, frame))
             return
+        hub = self._hub
+        assert hub is not None
         try:
-            sock.send(frame, _NOBLOCK)
+            hub.send(self._rid, frame)
         except zmq.Again:
             self._outbox.append((rid, frame))
             self._arm_flush()
-            return
-        if sock.get(_EVENTS) & _POLLIN:
-            self._loop.call_soon(self._on_readable)  # type: ignore[union-attr]
+        except zmq.ZMQError as exc:
+            self._lost(f"the connection to {self.address} is gone ({exc})")
 
     def _arm_flush(self) -> None:
         if self._flush_timer is None and self._loop is not None:
             self._flush_timer = self._loop.call_later(FLUSH_RETRY_S, self._flush)
 
     def _flush(self) -> None:
-        """Send what waited for room (no connection yet, or a full HWM)."""
+        """Send what waited for room (a full queue)."""
         self._flush_timer = None
-        sock = self._sock
-        if sock is None:
+        hub = self._hub
+        if hub is None:
             return
         outbox = self._outbox
         while outbox:
             rid, frame = outbox[0]
             if rid in self._pending:
                 try:
-                    sock.send(frame, _NOBLOCK)
+                    hub.send(self._rid, frame)
                 except zmq.Again:
                     self._arm_flush()
                     break
+                except zmq.ZMQError as exc:
+                    self._lost(f"the connection to {self.address} is gone ({exc})")
+                    return
             outbox.popleft()
-        if sock.get(_EVENTS) & _POLLIN:
-            self._loop.call_soon(self._on_readable)  # type: ignore[union-attr]
 
-    def _on_readable(self) -> None:
-        sock = self._sock
-        if sock is None:
-            return
-        # Receive first and ask for EVENTS only after a message: each of those calls
-        # makes libzmq process its command mailbox, which costs a system call.
-        try:
-            for _ in range(DRAIN_BATCH):
-                self._dispatch(sock.recv_multipart(_NOBLOCK))
-                if not sock.get(_EVENTS) & _POLLIN:
-                    break
-            else:
-                self._loop.call_soon(self._on_readable)  # type: ignore[union-attr]
-        except zmq.Again:
-            pass  # drained: nothing more to read until the next wake-up; flush below
-        except zmq.ZMQError as exc:
-            reason = f"the socket to {self.address} failed: {exc}"
-            log.debug("%s", reason)
-            self._shutdown(lambda: ConnectionLost(reason))
-            return
+    def receive(self, frames: list[bytes]) -> None:
+        """One message from the image (the hub strips the routing id)."""
+        if frames:
+            self._dispatch(frames)
         if self._outbox and self._flush_timer is None:
             self._flush()
 
@@ -380,7 +335,11 @@ class Channel:
         future.set_exception(error)
         return True
 
-    def _expire(self, rid: int, tag: str, delay: float) -> None:
+    def is_pending(self, rid: int) -> bool:
+        return rid in self._pending
+
+    def expire(self, rid: int, tag: str, delay: float) -> None:
+        """A request's deadline passed (called by the hub's deadlines)."""
         self._fail(rid, ConnectionTimeout(f"no reply to {tag} from {self.address} in {delay:g} s"))
 
     def _push_event(self, item: Event | Unknown | _End) -> None:
@@ -391,26 +350,22 @@ class Channel:
 
     # ------------------------------------------------------------------ link
 
-    def _on_monitor(self) -> None:
-        monitor = self._monitor
-        while monitor is not None and monitor.get(zmq.EVENTS) & zmq.POLLIN:
-            try:
-                event = recv_monitor_message(monitor, zmq.NOBLOCK)
-            except zmq.ZMQError:
-                return
-            self._on_link_event(event["event"])
-            monitor = self._monitor
-
-    def _on_link_event(self, event: int) -> None:
+    def on_link_event(self, event: int) -> None:
+        """What the hub's monitor reported about this channel's link."""
         if event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
             self._linked = True
         elif self._linked and event in (zmq.EVENT_DISCONNECTED, zmq.EVENT_CONNECT_RETRIED):
-            self._on_readable()  # a reply that arrived before the close still counts
-            self._shutdown(lambda: ConnectionLost(f"the connection to {self.address} was lost"))
+            if self._hub is not None:
+                self._hub.drain()  # a reply that arrived before the close still counts
+            self._lost(f"the connection to {self.address} was lost")
         elif not self._linked and self.state is State.CONNECTING:
             reason = _REASONS.get(event)
             if reason is not None:
                 self._fail_all(lambda: ImageUnreachable(self.address, reason))
+
+    def _lost(self, reason: str) -> None:
+        log.debug("%s", reason)
+        self._shutdown(lambda: ConnectionLost(reason))
 
     def _fail_all(self, make_error: TransportErrorFactory) -> None:
         for future in self._pending.values():
@@ -425,21 +380,16 @@ class Channel:
         if self._flush_timer is not None:
             self._flush_timer.cancel()
             self._flush_timer = None
-        if self._deadlines is not None:
-            self._deadlines.close()
-        if self._loop is not None:
-            for fd in self._fds:
-                self._loop.remove_reader(fd)
-        if self._sock is not None:
-            self._sock.disable_monitor()
-            self._sock.close(linger=0)
-        if self._monitor is not None:
-            self._monitor.close(linger=0)
-        self._sock = self._monitor = None
+        if self._hub is not None:
+            self._hub.detach(self._rid, self.address)
+        self._hub = None
         self._outbox.clear()
         self._fail_all(make_error)
         self._push_event(_END)
         self._closed.set()
+        callbacks, self._close_callbacks = self._close_callbacks, []
+        for callback in callbacks:
+            callback()
 
     def _not_connected(self) -> TransportError:
         return ConnectionClosed(f"not connected to {self.address}: await connect() first")
@@ -458,6 +408,10 @@ _REASONS: Final = {
     zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL: "the peer does not speak ZMTP 3",
     zmq.EVENT_HANDSHAKE_FAILED_AUTH: "the peer refused the ZeroMQ security handshake",
 }
+
+
+def _nothing() -> None:
+    pass
 
 
 def _unexpected(request: str, reply: Message) -> ProtocolError:

@@ -9,7 +9,7 @@ reply. The few methods below are shorthands for the calls made everywhere.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import msgspec
@@ -105,6 +105,10 @@ class ImageClient:
 
     async def wait_closed(self) -> None:
         await self.channel.wait_closed()
+
+    def on_close(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` once when the connection closes; answer its cancel."""
+        return self.channel.on_close(callback)
 
     async def __aenter__(self) -> ImageClient:
         await self.connect()

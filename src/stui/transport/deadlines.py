@@ -5,6 +5,9 @@ Requests with the same timeout expire in the order they were sent, so each timeo
 gets a FIFO queue of (when, id). One loop timer is armed for the earliest entry.
 Answered requests are dropped from the head of their queue as they complete, which
 keeps the queues as short as the span of requests still waiting.
+
+The channels of one hub share one `Deadlines`, keyed by (channel, request id): a
+fleet's thousand pings a second then wait behind one timer instead of one per link.
 """
 
 from __future__ import annotations
@@ -12,29 +15,31 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import deque
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Callable, Hashable
+from typing import Final, Generic, TypeVar
 
 SLACK: Final = 0.001  # a deadline may pass this much early, so the timer never spins
 
+K = TypeVar("K", bound=Hashable)
 
-class Deadlines:
-    """The deadlines of one connection's pending requests."""
+
+class Deadlines(Generic[K]):
+    """The deadlines of pending requests, each named by a key."""
 
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
-        is_pending: Callable[[int], bool],
-        expire: Callable[[int, str, float], None],
+        is_pending: Callable[[K], bool],
+        expire: Callable[[K, str, float], None],
     ) -> None:
         self._loop = loop
         self._is_pending = is_pending
         self._expire = expire
-        self._queues: dict[float, deque[tuple[float, int, str]]] = {}
+        self._queues: dict[float, deque[tuple[float, K, str]]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._armed_at = math.inf
 
-    def add(self, rid: int, tag: str, delay: float) -> None:
+    def add(self, rid: K, tag: str, delay: float) -> None:
         """Expire request ``rid`` (of wire type ``tag``) after ``delay`` seconds."""
         when = self._loop.time() + delay
         queue = self._queues.get(delay)

@@ -5,6 +5,11 @@ discovery. It is the only place that resolves an image name (local runtime files
 added endpoints and images remembered from earlier runs alike), it lends a typed
 client per image and a handle per session, and it publishes what changes to its
 subscribers. The CLI, the TUI and the tests get everything from it.
+
+Changes of images reach subscribers coalesced: an image that changed any number of
+times within PUBLISH_TICK is published once, with its latest view. A fleet of a
+thousand images pongs a thousand times a second, and a view per pong per subscriber
+would cost the event loop more than the pings do. Notices are said at once.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from stui.workbench.views import ImageView, view_of
 
 Listener = Callable[[WorkbenchEvent], None]
 PROBE_PINGS = 3
+PUBLISH_TICK = 0.05  # seconds: how late an image's change may reach subscribers
 
 
 class Workbench:
@@ -62,6 +68,8 @@ class Workbench:
         self._listeners: list[Listener] = []
         self._pending_restarts: dict[str, RestartNotice] = {}
         self._was_up: dict[str, bool] = {}
+        self._changed: dict[str, ImageEntry] = {}  # to publish at the next tick, in order
+        self._publish_timer: asyncio.TimerHandle | None = None
         self._started = False
 
     # -- lifecycle ------------------------------------------------------------------
@@ -88,6 +96,7 @@ class Workbench:
         if self._monitor is not None:
             await self._monitor.stop()
             self._monitor = None
+        self._publish_changes()
         for client in list(self._clients.values()):
             await client.close()
         self._clients.clear()
@@ -118,7 +127,25 @@ class Workbench:
             reason = entry.history[-1].reason if entry.history else "gone"
             self._publish(Notice(entry.name, f"{entry.name} went away: {reason}", "warning"))
         self._was_up[entry.name] = up
-        self._publish(ImageChanged(entry.name, self._view(entry)))
+        self._changed[entry.name] = entry
+        if self._publish_timer is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no loop: nothing to coalesce with
+                self._publish_changes()
+                return
+            self._publish_timer = loop.call_later(PUBLISH_TICK, self._publish_changes)
+
+    def _publish_changes(self) -> None:
+        """One ImageChanged per image that changed since the last tick."""
+        if self._publish_timer is not None:
+            self._publish_timer.cancel()
+            self._publish_timer = None
+        changed, self._changed = self._changed, {}
+        if not self._listeners:
+            return  # nobody listens: no view is built
+        for name, entry in changed.items():
+            self._publish(ImageChanged(name, self._view(entry)))
 
     def _on_pushed(self, name: str, event: Event | Unknown) -> None:
         self._publish(ImagePushed(name, event))
@@ -229,6 +256,8 @@ class Workbench:
         return client
 
     def add_image(self, name: str, address: str, token: str) -> ImageView:
+        if self._monitor is not None:
+            self._monitor.check_room()  # before it is saved: FleetFull names the limit
         entry = self.registry.add(name, address, token)
         if self._monitor is not None:
             self._monitor.watch(entry)
