@@ -42,7 +42,9 @@ def fleet() -> Iterator[SimulatedFleet]:
 
 
 def hubs() -> list[object]:
-    return [hub for group in _HUBS.values() for hub in group]
+    """The hubs of the running loop (a test elsewhere may leave a client of its own loop)."""
+    loop = id(asyncio.get_running_loop())
+    return [hub for (owner, _), group in _HUBS.items() if owner == loop for hub in group]
 
 
 # -- one socket for many links ----------------------------------------------------------
