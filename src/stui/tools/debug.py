@@ -16,20 +16,19 @@ from typing import Final
 
 import msgspec
 
-from stui.protocol import EvalError, NoSession, ProtocolError, RemoteError, Result
+from stui.protocol import EvalError, ProtocolError, RemoteError, Result
 from stui.protocol import messages as m
-from stui.tools.evaluate import _refusal, record
+from stui.tools.evaluate import _refusal, failure, record
 from stui.tools.outcomes import (
     Evaluated,
     Failed,
     Interrupted,
     Lost,
     Outcome,
-    Refused,
     TimedOut,
 )
 from stui.tools.replies import expect
-from stui.transport import ConnectionClosed, ConnectionTimeout, TransportError
+from stui.transport import ConnectionTimeout, TransportError
 from stui.workbench import SessionHandle
 
 DEFAULT_TIMEOUT: Final = 60.0
@@ -156,14 +155,8 @@ async def _call(
         reply = await handle.client.call(request, seconds)
     except ConnectionTimeout:
         return TimedOut(seconds, False)
-    except ConnectionClosed as e:
-        return Lost(str(e))
-    except NoSession as e:
-        return Refused(e.code, e.message)
-    except RemoteError as e:
-        return Refused(e.code, e.message)
-    except (TransportError, ProtocolError) as e:
-        return Lost(str(e))
+    except (RemoteError, TransportError, ProtocolError) as e:
+        return failure(e)
     return _outcome(reply)
 
 

@@ -37,7 +37,7 @@ from stui.tools.outcomes import (
     TimedOut,
     summary,
 )
-from stui.transport import ConnectionClosed, ConnectionTimeout, TransportError
+from stui.transport import ConnectionTimeout, TransportError
 from stui.workbench import SessionHandle
 
 HISTORY_LIMIT: Final = 1000
@@ -132,13 +132,18 @@ async def _run(
             reply = await handle.client.call(request, timeout)
     except ConnectionTimeout:
         return TimedOut(timeout, await interrupt(handle))
-    except ConnectionClosed as e:
-        return Lost(str(e))
-    except RemoteError as e:
-        return Refused(e.code, e.message)
-    except (TransportError, ProtocolError) as e:
-        return Lost(str(e))
+    except (RemoteError, TransportError, ProtocolError) as e:
+        return failure(e)
     return _outcome(reply)
+
+
+def failure(error: RemoteError | TransportError | ProtocolError) -> Refused | Lost:
+    """A request that got no answer: refused by the image, or lost on the way."""
+    match error:
+        case RemoteError(code=code, message=message):
+            return Refused(code, message)
+        case _:
+            return Lost(str(error))
 
 
 def _outcome(reply: object) -> Outcome:
