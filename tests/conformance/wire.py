@@ -23,6 +23,11 @@ from stui.protocol import codec
 from stui.protocol.messages import Unknown
 
 REPLY_TIMEOUT = 10.0
+# As STUI's own client (transport/hub.py): a connection whose greeting never comes is
+# dropped and made again. Cuis's VM can lose a connection it accepted under a burst of
+# connects (docs/dialects.md, "Accepting connections"); libzmq keeps the queued request
+# and sends it on the new connection, well within REPLY_TIMEOUT.
+HANDSHAKE_IVL_MS = 3_000
 _ids = itertools.count(1)
 
 ERROR_CODES = {
@@ -48,6 +53,7 @@ class Peer:
     def __init__(self, ctx: zmq.Context, address: str) -> None:
         self.sock = ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.setsockopt(zmq.HANDSHAKE_IVL, HANDSHAKE_IVL_MS)
         self.monitor = self.sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
         self.sock.connect(address)
 
