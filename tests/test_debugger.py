@@ -100,18 +100,19 @@ def test_stui_debug_where_print_step_next(image: RuntimeInfo) -> None:
 
 
 def test_stui_debug_edit_and_continue_json(image: RuntimeInfo) -> None:
-    script = "up\nup\nedit\nbar\n\t^ 41 + 1\n.\ncontinue\n"
+    script = "edit\nbar\n\t^ 41 + 1\n.\ncontinue\n"
     code, out, err = stui(
         "debug", "-i", image.name, "--json", "StuiDebugCli new bar + 1", stdin=script
     )
     assert code == 0, err
     answers = [json.loads(line) for line in out.splitlines()]
-    assert [a["command"] for a in answers] == ["debug", "up", "up", "edit", "continue"]
+    assert [a["command"] for a in answers] == ["debug", "edit", "continue"]
     assert answers[0]["state"] == "stopped"
     assert answers[0]["error"]["class"] == "MessageNotUnderstood"
-    assert answers[2]["name"] == "StuiDebugCli>>bar"
-    assert answers[3]["stack"] == ["StuiDebugCli>>bar", "UndefinedObject>>DoIt"]
-    assert answers[4] == {"command": "continue", "ok": True, "state": "finished",
+    # the first frame shown is where the error was made, below error: and doesNotUnderstand:
+    assert answers[0]["stack"][answers[0]["frame"] - 1] == "StuiDebugCli>>bar"
+    assert answers[1]["stack"] == ["StuiDebugCli>>bar", "UndefinedObject>>DoIt"]
+    assert answers[2] == {"command": "continue", "ok": True, "state": "finished",
                           "value": "43", "class": "SmallInteger"}  # fmt: skip
 
 

@@ -276,18 +276,19 @@ async def _show(state: DebugState, command: str, outcome: dbg.DebugOutcome, as_j
     match outcome:
         case dbg.Stopped(error=error):
             state.stopped = outcome
-            state.index = 1
+            state.index = dbg.signaler(outcome)
             if error is not None and not as_json:
                 click.echo(f"{error.class_}: {error.message}")
-            frame = await dbg.frame(state.handle, outcome.debug, 1)
+            frame = await dbg.frame(state.handle, outcome.debug, state.index)
             if as_json:
                 emit_json({"command": command, "ok": True, "state": "stopped",
                            "debug": outcome.debug,
                            "error": None if error is None else msgspec_to_dict(error),
                            "stack": [dbg.frame_name(f) for f in outcome.stack],
-                           "pc_range": frame.pc_range, "at": _at_pc(frame)})  # fmt: skip
+                           "frame": state.index, "pc_range": frame.pc_range,
+                           "at": _at_pc(frame)})  # fmt: skip
             else:
-                click.echo(f"> 1 {dbg.frame_name(frame)}  [{_at_pc(frame)}]")
+                click.echo(f"> {state.index} {dbg.frame_name(frame)}  [{_at_pc(frame)}]")
         case Evaluated(value=value, class_name=cls):
             state.stopped = None
             state.exit_code = EXIT_OK

@@ -50,6 +50,37 @@ class Rejected(msgspec.Struct, frozen=True, tag="rejected"):
     position: int | None = None
 
 
+# The frames that raise an error rather than make it (Object>>error:, doesNotUnderstand:,
+# Exception>>signal and the like): a debugger selects the frame below them, where the
+# error was made, as Pharo's selects the signaler context.
+_RAISING_CLASSES: Final = frozenset({"Object", "ProtoObject", "UndefinedObject"})
+_RAISING_SELECTORS: Final = frozenset(
+    {"error:", "doesNotUnderstand:", "halt", "halt:", "signal", "signal:", "signalIn:",
+     "signal:with:", "primitiveFailed", "primitiveFailed:", "subscriptOutOfBounds:",
+     "errorSubscriptBounds:", "errorNotIndexable", "errorImproperStore",
+     "errorNonIntegerIndex", "shouldNotImplement", "subclassResponsibility",
+     "zeroDivide", "notYetImplemented", "assert:", "assert:description:"}
+)  # fmt: skip
+
+
+def signaler(stopped: Stopped) -> int:
+    """The frame to show first: after an error, the first below those that raised it."""
+    if stopped.error is None:
+        return 1
+    for index, frame in enumerate(stopped.stack, 1):
+        if not _raises(frame):
+            return index
+    return 1
+
+
+def _raises(frame: m.StackFrame) -> bool:
+    if frame.is_block or frame.selector not in _RAISING_SELECTORS:
+        return False
+    return frame.method_class in _RAISING_CLASSES or frame.method_class.endswith(
+        ("Error", "Exception", "Halt", "Notification", "Warning", "MessageNotUnderstood")
+    )
+
+
 DebugOutcome = Stopped | Rejected | Outcome
 """What a debugger call came to: stopped again, the evaluation's end, or a failure."""
 
