@@ -23,11 +23,6 @@ from stui.protocol import codec
 from stui.protocol.messages import Unknown
 
 REPLY_TIMEOUT = 10.0
-# As STUI's own client (transport/hub.py): a connection whose greeting never comes is
-# dropped and made again. Cuis's VM can lose a connection it accepted under a burst of
-# connects (docs/dialects.md, "Accepting connections"); libzmq keeps the queued request
-# and sends it on the new connection, well within REPLY_TIMEOUT.
-HANDSHAKE_IVL_MS = 3_000
 _ids = itertools.count(1)
 
 ERROR_CODES = {
@@ -50,10 +45,13 @@ class NoReply(AssertionError):
 class Peer:
     """One DEALER connection to an image; replies are read in order with a deadline."""
 
-    def __init__(self, ctx: zmq.Context, address: str) -> None:
+    def __init__(self, ctx: zmq.Context, address: str, handshake_ms: int | None = None) -> None:
+        """`handshake_ms`: drop and make again a connection whose greeting has not come
+        by then (libzmq keeps the queued requests for the new one); default 30 s."""
         self.sock = ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
-        self.sock.setsockopt(zmq.HANDSHAKE_IVL, HANDSHAKE_IVL_MS)
+        if handshake_ms is not None:
+            self.sock.setsockopt(zmq.HANDSHAKE_IVL, handshake_ms)
         self.monitor = self.sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
         self.sock.connect(address)
 
