@@ -14,6 +14,8 @@ Keys are chosen to arrive intact in a plain xterm and inside tmux:
 - Ctrl+P is print-it; the command palette is F2 (and Alt+X).
 - Ctrl+Shift+letter arrives as Ctrl+letter, so no binding relies on Shift with Ctrl
   (save image is F6 first; Ctrl+Shift+S only where the terminal tells it apart).
+- F6 and F7 are TextArea's select-line and select-all: save image and recover changes
+  are priority bindings, so they win when the focus is in an editor.
 
 The first key of each entry is the one the footer shows, so it is always one that arrives.
 Config `[keys]` overrides replace an entry's keys by its action name (Textual's keymap).
@@ -112,9 +114,16 @@ TABLE: tuple[KeySpec, ...] = (
         "f6,ctrl+shift+s",
         "Save the image",
         "app",
+        priority=True,
         note="Ctrl+Shift+S only where the terminal tells it from Ctrl+S",
     ),
-    KeySpec("recover_changes", "f7", "Recover lost changes (replay after a crash)", "app"),
+    KeySpec(
+        "recover_changes",
+        "f7",
+        "Recover lost changes (replay after a crash)",
+        "app",
+        priority=True,
+    ),
     KeySpec("toggle_theme", "alt+t", "Light or dark theme", "app"),
     KeySpec("quit", "ctrl+q,f10", "Quit", "app", show=True, priority=True),
     *(
