@@ -303,7 +303,9 @@ class StuiApp(App[None]):
         return "app"
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self._focused_scope(), self.keymap_))
+        self.push_screen(
+            HelpScreen(self._focused_scope(), self.screen.active_bindings, self.keymap_)
+        )
 
     def action_sessions(self) -> None:
         if isinstance(self.screen, SessionsScreen):
@@ -558,6 +560,11 @@ class StuiApp(App[None]):
         tool: Tool = scope  # type: ignore[assignment]
         context.show_tool(tool)
         await context.area.panel(tool).run_action(action)
+
+    async def run_in_images(self, action: str) -> None:
+        """An images-sidebar action from the palette, on the highlighted image."""
+        self.sidebar.focus_list()
+        await self.sidebar.run_action(action)
 
     async def run_in_sessions(self, action: str) -> None:
         """A sessions-panel action from the palette: opens the panel if needed."""

@@ -1,6 +1,9 @@
-"""The command palette: every action of the key table, and one entry per image.
+"""The command palette: every action of every tool (the whole key table), and one entry
+per image.
 
-Workspace actions run on the current image's editor; image actions on the current image.
+Workspace actions run on the current image's editor, a tool's on the current image's
+panel (which it shows), the sidebar's on the highlighted image, the sessions panel's in
+that panel (which it opens); image actions on the current image.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ if TYPE_CHECKING:
     from stui.tui.app import StuiApp
 
 TOOL_SCOPES = ("transcript", "inspector", "browser", "results")
-SKIPPED = {"command_palette", "help", "interrupt", "copy_or_interrupt"}
+SKIPPED = {"command_palette", "copy_or_interrupt"}  # the palette itself; Ctrl+C's copy
 
 
 class StuiCommands(Provider):
@@ -51,6 +54,10 @@ class StuiCommands(Provider):
                 tool = keys.SCOPE_TITLES[spec.scope]
                 commands.append(
                     (f"{tool}: {title}", shown, partial(app.run_in_tool, spec.scope, spec.action))
+                )
+            elif spec.scope == "images":
+                commands.append(
+                    (f"Images: {title}", shown, partial(app.run_in_images, spec.action))
                 )
             elif spec.scope == "sessions":
                 commands.append(

@@ -1,32 +1,135 @@
-"""F1 help: the bindings of the focused panel, then those that work everywhere."""
+"""F1 help: the keys that work right now, read from the screen's active bindings.
+
+The help is built from what Textual would dispatch (the focused widget, its ancestors, the
+screen and the app, with config overrides applied and shadowed keys left out), not from a
+static list: a key that F1 shows is a key that works. Entries of the key table get their
+description and note from it; the widgets' own keys (moving, selecting, editing) follow
+under their tool.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from rich.table import Table
 from rich.text import Text
+from textual.app import App
+from textual.binding import ActiveBinding
+from textual.dom import DOMNode
+from textual.screen import Screen
 
 from stui.tui import keys
 from stui.tui.screens.dialogs import TextScreen
 
+ORDER: dict[str, int] = {f"{spec.scope}.{spec.id}": n for n, spec in enumerate(keys.TABLE)}
+SPECS: dict[str, keys.KeySpec] = {f"{spec.scope}.{spec.id}": spec for spec in keys.TABLE}
 
-def help_table(scope: keys.Scope, keymap: dict[str, str]) -> Table:
+
+@dataclass
+class HelpRow:
+    """One action and every key that runs it now."""
+
+    keys: list[str]
+    description: str
+    note: str = ""
+    order: int = 0
+
+    @property
+    def shown(self) -> str:
+        return keys.display(",".join(self.keys))
+
+
+@dataclass
+class HelpSection:
+    title: str
+    rows: list[HelpRow] = field(default_factory=list)
+
+
+SELECTING = frozenset({"select", "select_cursor"})  # a list's Enter: its panel acts on it
+
+
+def help_sections(
+    active: dict[str, ActiveBinding], scope: keys.Scope, keymap: dict[str, str]
+) -> list[HelpSection]:
+    """The active bindings grouped: the focused tool's actions, its widgets' own keys,
+    any other table scope in the focus chain, then what works everywhere.
+
+    A list's own Enter (select) shadows its panel's Enter binding, but the panel acts on
+    the selection (the inspector dives, the results open the method): such a key is
+    shown with the panel's action.
+    """
+    selected_by = {
+        key: spec
+        for spec in keys.TABLE
+        if spec.scope == scope
+        for key in keymap.get(f"{spec.scope}.{spec.id}", spec.keys).split(",")
+    }
+    groups: dict[tuple[int, str], list[tuple[str, ActiveBinding, keys.KeySpec | None]]] = {}
+    for key, active_binding in active.items():
+        node, binding = active_binding.node, active_binding.binding
+        spec = SPECS.get(binding.id or "")
+        if spec is None and binding.action in SELECTING and key in selected_by:
+            spec = selected_by[key]
+        if spec is None and binding.system:
+            continue  # Textual's own fallbacks (quit hints and the like)
+        action = spec.action if spec else binding.action
+        groups.setdefault((id(node), action), []).append((key, active_binding, spec))
+    sections: dict[str, HelpSection] = {}
+    for n, found in enumerate(groups.values()):
+        specs = [spec for _, _, spec in found if spec is not None]
+        first = found[0][1]
+        if specs:
+            spec = specs[0]
+            row = HelpRow([], spec.description, spec.note, ORDER[f"{spec.scope}.{spec.id}"])
+        else:
+            text = first.binding.description or first.binding.action.replace("_", " ")
+            row = HelpRow([], text[:1].upper() + text[1:], "", 10_000 + n)
+        row.keys = [key for key, _, _ in found]
+        title = _section_title(first.node, specs[0] if specs else None, scope)
+        sections.setdefault(title, HelpSection(title)).rows.append(row)
+    for section in sections.values():
+        section.rows.sort(key=lambda r: r.order)
+    return sorted(sections.values(), key=lambda s: _section_rank(s.title, scope))
+
+
+def _section_title(node: DOMNode, spec: keys.KeySpec | None, scope: keys.Scope) -> str:
+    if spec is not None and spec.scope == "workspace" and scope != "workspace":
+        return "Smalltalk editor (as in the workspace)"
+    if spec is not None:
+        return keys.SCOPE_TITLES[spec.scope]
+    if isinstance(node, App | Screen):
+        return keys.SCOPE_TITLES["app"]
+    return f"{keys.SCOPE_TITLES[scope]}: moving and editing"
+
+
+def _section_rank(title: str, scope: keys.Scope) -> tuple[int, str]:
+    own = keys.SCOPE_TITLES[scope]
+    if title == own:
+        return (0, title)
+    if title.startswith(own + ":"):
+        return (1, title)
+    if title == keys.SCOPE_TITLES["app"]:
+        return (3, title)
+    return (2, title)
+
+
+def help_table(sections: list[HelpSection]) -> Table:
     table = Table.grid(padding=(0, 3))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    scopes: list[keys.Scope] = [scope, "app"] if scope != "app" else ["app"]
-    for part in scopes:
-        table.add_row(Text(keys.SCOPE_TITLES[part], style="bold underline"), "")
-        for shown, spec in keys.for_scope(part, keymap):
-            note = Text(spec.description)
-            if spec.note:
-                note.append(f"  ({spec.note})", style="dim")
-            table.add_row(shown, note)
+    for section in sections:
+        table.add_row(Text(section.title, style="bold underline"), "")
+        for row in section.rows:
+            note = Text(row.description)
+            if row.note:
+                note.append(f"  ({row.note})", style="dim")
+            table.add_row(row.shown, note)
         table.add_row("", "")
     table.add_row(
         Text("Keys", style="bold underline"),
         Text(
             "Override any key in config.toml under [keys], by the action name, "
-            'e.g. print_it = "ctrl+p,f12".',
+            'e.g. print_it = "ctrl+p,f12". Every action is also in the palette (F2).',
             style="dim",
         ),
     )
@@ -34,5 +137,10 @@ def help_table(scope: keys.Scope, keymap: dict[str, str]) -> Table:
 
 
 class HelpScreen(TextScreen):
-    def __init__(self, scope: keys.Scope, keymap: dict[str, str]) -> None:
-        super().__init__(f"Help: {keys.SCOPE_TITLES[scope]}", help_table(scope, keymap))
+    """Help for the focused tool: pass the active bindings of the screen F1 came from."""
+
+    def __init__(
+        self, scope: keys.Scope, active: dict[str, ActiveBinding], keymap: dict[str, str]
+    ) -> None:
+        self.sections = help_sections(active, scope, keymap)
+        super().__init__(f"Help: {keys.SCOPE_TITLES[scope]}", help_table(self.sections))
