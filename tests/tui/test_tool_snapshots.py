@@ -1,0 +1,79 @@
+"""SVG snapshots of the tools on a real image: the class browser on a method, the
+inspector on a collection, the Transcript with output. `live=False` leaves out what
+changes by itself (latencies, ages, ids, the cursor blink); each picture waits until its
+tool shows what it asked for, so they are the same from run to run.
+
+Update them with: pytest tests/tui/test_tool_snapshots.py --snapshot-update
+The README's pictures of the browser and the inspector are copies of these.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.tui.conftest import SIZE, idle, quick_config, ready, until
+
+from stui.protocol import messages as m
+from stui.tui.app import StuiApp
+from stui.tui.widgets.editor import SmalltalkEditor
+
+
+async def settle(app: StuiApp) -> SmalltalkEditor:
+    await until(lambda: all(v.status == "connected" for v in app.wb.images()), what="connected")
+    return await ready(app)
+
+
+def test_the_browser(start_images, snap_compare) -> None:
+    start_images(1)
+    app = StuiApp(quick_config(), live=False)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(app)
+        context = app.contexts[app.current]
+        await context.browse("Point", m.Side.INSTANCE, "dist:")
+        panel = context.area.browser
+        await until(lambda: "dist:" in panel.editor.text, what="the method")
+        panel.focus_main()
+        await asyncio.sleep(0.3)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_the_inspector(start_images, snap_compare) -> None:
+    start_images(1)
+    app = StuiApp(quick_config(), live=False)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        ed = await settle(app)
+        ed.text = "{3 @ 4. 'two'. #three. 4.5. Set new add: 1; yourself}"
+        ed.select_all()
+        await pilot.press("alt+i")
+        panel = app.contexts[app.current].area.inspector
+        await until(lambda: panel.current is not None and panel.current.size == 5)
+        tree = panel._tree
+        tree.move_cursor(tree.root.children[0])
+        await pilot.press("space")
+        await until(lambda: len(tree.root.children[0].children) == 2, what="fields of 3@4")
+        await asyncio.sleep(0.3)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_the_transcript(start_images, snap_compare) -> None:
+    start_images(1)
+    app = StuiApp(quick_config(), live=False)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        ed = await settle(app)
+        context = app.contexts[app.current]
+        await until(lambda: context._following is not None, what="follow")
+        ed.text = "1 to: 12 do: [:i | Transcript show: 'step ', i printString; cr]"
+        ed.select_all()
+        await pilot.press("ctrl+d")
+        await idle(app)
+        panel = context.area.transcript
+        await until(lambda: panel.visible()[-1:] == ["step 12"], what="the output")
+        await pilot.press("alt+l")
+        await asyncio.sleep(0.3)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
