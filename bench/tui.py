@@ -1,6 +1,7 @@
 """The app's own speed, in process with Pilot, against real images.
 
-Run stand-alone: `.venv/bin/python bench/tui.py [--images 25] [--keys 200] [--prints 50]`.
+Run stand-alone: `.venv/bin/python bench/tui.py [--images 25] [--keys 200] [--prints 50]
+[--opens 200] [--flood 100000]`.
 
 In a private temporary STUI_HOME:
 
@@ -10,7 +11,14 @@ In a private temporary STUI_HOME:
 0. the floor: the same key on a bare TextArea app, which is what Pilot's press itself
    costs (it waits for the screen to settle), so figures can be read against it;
 3. key latency: with `--images` images connected and one of them SIGSTOPped (slow, not
-   gone), from a key press to the character in the editor.
+   gone), from a key press to the character in the editor;
+4. opening a class in the browser: from the request to the class shown (its category
+   marked, its classes, protocols, selectors and definition filled: four round trips),
+   over the classes of the image's first categories, Object among them;
+5. key latency during a Transcript flood: the image prints `--flood` lines with
+   `Transcript show:` (a do-it of the same session, sent beside the workspace) while keys
+   are typed in the workspace; only the keys typed before the flood's last line arrived
+   count.
 
 Every VM this run started is stopped on the way out.
 """
@@ -29,7 +37,8 @@ import time
 from textual import events
 from textual.app import App
 
-from stui import launcher
+from stui import launcher, tools
+from stui.tools import browse
 from stui.tui.app import StuiApp
 from stui.tui.config import TuiConfig
 from stui.tui.widgets.editor import SmalltalkEditor
@@ -141,6 +150,80 @@ async def floor(count: int) -> list[float]:
     return samples
 
 
+async def open_classes(count: int) -> tuple[list[float], str]:
+    """Open `count` classes one after another in the browser of one real image; answer
+    the times and the slowest classes with their method counts."""
+    app = StuiApp(TuiConfig())
+    samples = []
+    slowest: dict[str, tuple[float, int]] = {}
+    async with app.run_test(size=SIZE):
+        await until(lambda: app.current in app.contexts and app.contexts[app.current].handle)
+        context = app.contexts[app.current]
+        assert context.handle is not None
+        client = context.handle.client
+        context.show_tool("browser")
+        panel = context.area.browser
+        await panel.load()
+        names = ["Object"]
+        for category in panel._items["categories"][:12]:
+            names += await browse.classes(client, category)
+        for i in range(count):
+            name = names[i % len(names)]
+            started = time.perf_counter()
+            shown = await panel.open_class(name)
+            took = time.perf_counter() - started
+            samples.append(took)
+            assert shown and panel.cls == name, name
+            if took > slowest.get(name, (0.0, 0))[0]:
+                slowest[name] = (took, len(panel._items["methods"]))
+    worst = sorted(slowest.items(), key=lambda kv: -kv[1][0])[:3]
+    return samples, ", ".join(f"{n} {t * 1000:.0f} ms ({k} methods)" for n, (t, k) in worst)
+
+
+FLOOD = "1 to: {n} do: [:i | Transcript show: 'line ', i printString; cr]"
+
+
+async def flood_keys(lines: int, wanted: int) -> tuple[list[float], str]:
+    """Keys typed in the workspace while the image floods the Transcript; floods again
+    until `wanted` keys were typed during floods (at most 10 floods)."""
+    app = StuiApp(TuiConfig())
+    samples: list[float] = []
+    notes: list[str] = []
+    async with app.run_test(size=SIZE):
+        await until(lambda: app.current in app.contexts and app.contexts[app.current].handle)
+        context = app.contexts[app.current]
+        await until(lambda: context._following is not None)
+        await asyncio.sleep(0.5)  # the subscription reaches the image
+        editor = focused_editor(app)
+        assert editor is not None and context.handle is not None
+        panel = context.area.transcript
+        last = f"line {lines}"
+        while len(samples) < wanted and len(notes) < 10:
+            panel.action_clear()
+            received, dropped = panel.received, panel.dropped
+            started_flood = time.perf_counter()
+            flood = asyncio.create_task(
+                tools.evaluate(context.handle, FLOOD.format(n=lines), "do", timeout=600)
+            )
+            i = 0
+            while not (panel.lines and panel.lines[-1] == last) and not flood.done():
+                before = len(editor.text)
+                started = time.perf_counter()
+                type_key(app, "a" if i % 40 else "enter")
+                await until(lambda before=before: len(editor.text) > before)
+                samples.append(time.perf_counter() - started)
+                i += 1
+                await asyncio.sleep(0.01)
+            await flood
+            await until(lambda: bool(panel.lines) and panel.lines[-1] == last, timeout=120)
+            took = time.perf_counter() - started_flood
+            notes.append(
+                f"{panel.received - received} lines in {took:.2f} s, {i} keys, "
+                f"{panel.dropped - dropped} characters dropped"
+            )
+    return samples, "; ".join(notes)
+
+
 def start(names: list[str]) -> list[int]:
     pids = []
     for name in names:
@@ -154,6 +237,8 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=25)
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--prints", type=int, default=50)
+    parser.add_argument("--opens", type=int, default=200)
+    parser.add_argument("--flood", type=int, default=100_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="stui-bench-tui-") as home:
         os.environ["STUI_HOME"] = home
@@ -163,6 +248,12 @@ def main() -> None:
             pids = start(names[:1])
             print(figures("start-up to first interactive frame", asyncio.run(startup(5))))
             print(figures("print-it key to result", asyncio.run(print_it(args.prints))))
+            samples, note = asyncio.run(open_classes(args.opens))
+            print(figures("open a class in the browser", samples))
+            print(f"  slowest: {note}")
+            samples, note = asyncio.run(flood_keys(args.flood, args.keys))
+            print(figures(f"key latency, Transcript flood of {args.flood} lines", samples))
+            print(f"  floods: {note}")
             pids += start(names[1:])
             print(
                 figures(
