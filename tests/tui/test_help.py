@@ -34,6 +34,7 @@ async def test_help_in_the_workspace_lists_the_editors_keys(start_images) -> Non
         assert titles[0] == "Workspace" and titles[-1] == "Everywhere"
         assert sections["Workspace"]["Print it"] == "Ctrl+P  Alt+P"
         assert sections["Workspace"]["Senders of the selector under the cursor"] == "Alt+N"
+        assert sections["Workspace"]["Next workspace buffer"] == "Alt+Right  Ctrl+PgDn"
         assert sections["Workspace: moving and editing"]["Undo"].startswith("Ctrl+Z")
         everywhere = sections["Everywhere"]
         assert everywhere["Save the image"] == "F6  Ctrl+Shift+S"

@@ -254,6 +254,7 @@ def _one(key: str) -> str:
         "delete": "Del",
         "period": ".",
         "comma": ",",
+        "slash": "/",
         "pagedown": "PgDn",
         "pageup": "PgUp",
     }

@@ -76,20 +76,30 @@ def help_sections(
         groups.setdefault((id(node), action), []).append((key, active_binding, spec))
     sections: dict[str, HelpSection] = {}
     for n, found in enumerate(groups.values()):
-        specs = [spec for _, _, spec in found if spec is not None]
-        first = found[0][1]
-        if specs:
-            spec = specs[0]
-            row = HelpRow([], spec.description, spec.note, ORDER[f"{spec.scope}.{spec.id}"])
-        else:
-            text = first.binding.description or first.binding.action.replace("_", " ")
-            row = HelpRow([], text[:1].upper() + text[1:], "", 10_000 + n)
-        row.keys = [key for key, _, _ in found]
-        title = _section_title(first.node, specs[0] if specs else None, scope)
+        spec = next((spec for _, _, spec in found if spec is not None), None)
+        row = _row(found, spec, keymap, 10_000 + n)
+        title = _section_title(found[0][1].node, spec, scope)
         sections.setdefault(title, HelpSection(title)).rows.append(row)
     for section in sections.values():
         section.rows.sort(key=lambda r: r.order)
     return sorted(sections.values(), key=lambda s: _section_rank(s.title, scope))
+
+
+def _row(
+    found: list[tuple[str, ActiveBinding, keys.KeySpec | None]],
+    spec: keys.KeySpec | None,
+    keymap: dict[str, str],
+    order: int,
+) -> HelpRow:
+    """One action's row: the table's words and key order, else the widget's own."""
+    row_keys = [key for key, _, _ in found]
+    if spec is None:
+        binding = found[0][1].binding
+        text = binding.description or binding.action.replace("_", " ")
+        return HelpRow(row_keys, text[:1].upper() + text[1:], "", order)
+    wanted = keymap.get(f"{spec.scope}.{spec.id}", spec.keys).split(",")
+    row_keys.sort(key=lambda k: wanted.index(k) if k in wanted else len(wanted))
+    return HelpRow(row_keys, spec.description, spec.note, ORDER[f"{spec.scope}.{spec.id}"])
 
 
 def _section_title(node: DOMNode, spec: keys.KeySpec | None, scope: keys.Scope) -> str:
