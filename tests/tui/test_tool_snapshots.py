@@ -1,5 +1,6 @@
 """SVG snapshots of the tools on a real image: the class browser on a method, the
-inspector on a collection, the Transcript with output. `live=False` leaves out what
+inspector on a collection, the Transcript with output, the senders of a selector and
+the completion popup. `live=False` leaves out what
 changes by itself (latencies, ages, ids, the cursor blink); each picture waits until its
 tool shows what it asked for, so they are the same from run to run.
 
@@ -74,6 +75,38 @@ def test_the_transcript(start_images, snap_compare) -> None:
         panel = context.area.transcript
         await until(lambda: panel.visible()[-1:] == ["step 12"], what="the output")
         await pilot.press("alt+l")
+        await asyncio.sleep(0.3)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_the_senders_results(start_images, snap_compare) -> None:
+    start_images(1)
+    app = StuiApp(quick_config(), live=False)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        ed = await settle(app)
+        ed.text = "(3 @ 4) dist: 0 @ 0"
+        ed.move_cursor((0, 10))
+        await pilot.press("alt+n")
+        area = app.contexts[app.current].area
+        await until(lambda: area.results.title.startswith("Senders of dist:"), what="senders")
+        await asyncio.sleep(0.3)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_the_completion_popup(start_images, snap_compare) -> None:
+    start_images(1)
+    app = StuiApp(quick_config(), live=False)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        ed = await settle(app)
+        ed.text = "| total |\ntotal := 3 @ 4.\nTranscript sh"
+        ed.move_cursor((2, 13))
+        await pilot.press("ctrl+@")  # what Ctrl+Space sends
+        popup = app.contexts[app.current].area.popup
+        await until(lambda: popup.shown, what="the popup")
         await asyncio.sleep(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -238,7 +238,7 @@ class ImageContext:
             f"{len(refs.refs)} of {refs.total}" if refs.total > len(refs.refs) else str(refs.total)
         )
         highlight = selector if kind == "senders" else None
-        self.area.results.show(f"{title}: {shown_count}  (Enter opens)", list(refs.refs), highlight)
+        self.area.results.show(f"{title}  ({shown_count}; Enter opens)", list(refs.refs), highlight)
         self.area.show("results")
 
     async def completions(self, code: str) -> list[m.Completion]:
