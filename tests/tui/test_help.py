@@ -39,6 +39,8 @@ async def test_help_in_the_workspace_lists_the_editors_keys(start_images) -> Non
         everywhere = sections["Everywhere"]
         assert everywhere["Save the image"] == "F6  Ctrl+Shift+S"
         assert everywhere["Quit"] == "Ctrl+Q  F10"
+        assert everywhere["Switch to image 1..9"] == "Alt+1..9  Ctrl+1..9"
+        assert "Switch to image 2" not in everywhere
         # F6 and F7 belong to save and recover here, not to the editor's select line/all
         assert "Select line" not in sections["Workspace: moving and editing"]
         assert not any("Instance or class side" in s for s in sections.values())

@@ -9,6 +9,7 @@ under their tool.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from rich.table import Table
@@ -33,10 +34,12 @@ class HelpRow:
     description: str
     note: str = ""
     order: int = 0
+    label: str = ""  # the keys as shown, when several rows were folded into one
+    action: str = ""
 
     @property
     def shown(self) -> str:
-        return keys.display(",".join(self.keys))
+        return self.label or keys.display(",".join(self.keys))
 
 
 @dataclass
@@ -82,6 +85,7 @@ def help_sections(
         sections.setdefault(title, HelpSection(title)).rows.append(row)
     for section in sections.values():
         section.rows.sort(key=lambda r: r.order)
+        section.rows = _fold_switches(section.rows)
     return sorted(sections.values(), key=lambda s: _section_rank(s.title, scope))
 
 
@@ -99,7 +103,28 @@ def _row(
         return HelpRow(row_keys, text[:1].upper() + text[1:], "", order)
     wanted = keymap.get(f"{spec.scope}.{spec.id}", spec.keys).split(",")
     row_keys.sort(key=lambda k: wanted.index(k) if k in wanted else len(wanted))
-    return HelpRow(row_keys, spec.description, spec.note, ORDER[f"{spec.scope}.{spec.id}"])
+    rank = ORDER[f"{spec.scope}.{spec.id}"]
+    return HelpRow(row_keys, spec.description, spec.note, rank, action=spec.action)
+
+
+def _fold_switches(rows: list[HelpRow]) -> list[HelpRow]:
+    """Switch to image 1..9 as one row, when the rows are contiguous and their keys
+    differ only in the number (as they do unless the config changed one)."""
+    switches = [r for r in rows if r.action.startswith("switch_image(")]
+    numbers = [int(r.action[len("switch_image(") : -1]) for r in switches]
+    patterns = {re.sub(r"\d", "N", r.shown) for r in switches}
+    if (
+        len(switches) < 2
+        or len(patterns) != 1
+        or numbers != list(range(numbers[0], numbers[-1] + 1))
+    ):
+        return rows
+    span = f"{numbers[0]}..{numbers[-1]}"
+    first = switches[0]
+    first.label = patterns.pop().replace("N", span)
+    first.description = f"Switch to image {span}"
+    folded = {id(r) for r in switches[1:]}
+    return [r for r in rows if id(r) not in folded]
 
 
 def _section_title(node: DOMNode, spec: keys.KeySpec | None, scope: keys.Scope) -> str:
