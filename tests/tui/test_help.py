@@ -94,6 +94,21 @@ async def test_help_shows_the_keys_the_config_chose(start_images) -> None:
         assert sections["Everywhere"]["Save the image"] == "Alt+Z"
 
 
+async def test_help_in_the_sessions_panel(start_images) -> None:
+    start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        await pilot.press("f3")
+        await until(lambda: type(app.screen).__name__ == "SessionsScreen", what="the panel")
+        await asyncio.sleep(0.2)
+        sections = await help_for(app, pilot)
+        assert next(iter(sections)) == "Sessions panel"
+        assert sections["Sessions panel"]["Restore: open its workspaces"] == "Enter"
+        assert sections["Sessions panel"]["Clean up orphaned sessions by age"] == "A"
+        assert "Print it" not in str(sections)
+
+
 async def palette(app: StuiApp, pilot, query: str, wanted: str) -> None:  # type: ignore[no-untyped-def]
     """Open the palette, type `query`, and wait until it offers `wanted`."""
     if not isinstance(app.screen, CommandPalette):
