@@ -265,13 +265,3 @@ def _one(key: str) -> str:
         )
         for p in parts
     )
-
-
-def for_scope(scope: Scope, keymap_: dict[str, str] | None = None) -> list[tuple[str, KeySpec]]:
-    """(keys as shown, spec) for F1 help, with overrides applied."""
-    keymap_ = keymap_ or {}
-    return [
-        (display(keymap_.get(f"{spec.scope}.{spec.id}", spec.keys)), spec)
-        for spec in TABLE
-        if spec.scope == scope
-    ]
