@@ -31,10 +31,13 @@ def test_the_browser(start_images, snap_compare) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await settle(app)
         context = app.contexts[app.current]
-        await context.browse("Point", m.Side.INSTANCE, "dist:")
+        # A method at the top of its list: the list does not scroll to it, and a scroll
+        # that may or may not have ended would change the picture.
+        await context.browse("Point", m.Side.INSTANCE, "+")
         panel = context.area.browser
-        await until(lambda: "dist:" in panel.editor.text, what="the method")
+        await until(lambda: panel.editor.text.startswith("+"), what="the method")
         panel.focus_main()
+        await pilot.wait_for_scheduled_animations()
         await asyncio.sleep(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -55,6 +58,7 @@ def test_the_inspector(start_images, snap_compare) -> None:
         tree.move_cursor(tree.root.children[0])
         await pilot.press("space")
         await until(lambda: len(tree.root.children[0].children) == 2, what="fields of 3@4")
+        await pilot.wait_for_scheduled_animations()
         await asyncio.sleep(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -75,6 +79,7 @@ def test_the_transcript(start_images, snap_compare) -> None:
         panel = context.area.transcript
         await until(lambda: panel.visible()[-1:] == ["step 12"], what="the output")
         await pilot.press("alt+l")
+        await pilot.wait_for_scheduled_animations()
         await asyncio.sleep(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -91,6 +96,7 @@ def test_the_senders_results(start_images, snap_compare) -> None:
         await pilot.press("alt+n")
         area = app.contexts[app.current].area
         await until(lambda: area.results.title.startswith("Senders of dist:"), what="senders")
+        await pilot.wait_for_scheduled_animations()
         await asyncio.sleep(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -107,6 +113,7 @@ def test_the_completion_popup(start_images, snap_compare) -> None:
         await pilot.press("ctrl+@")  # what Ctrl+Space sends
         popup = app.contexts[app.current].area.popup
         await until(lambda: popup.shown, what="the popup")
+        await pilot.wait_for_scheduled_animations()
         await asyncio.sleep(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
