@@ -16,14 +16,11 @@ from typing import Final
 
 import msgspec
 
-from stui.protocol import EvalError, ProtocolError, RemoteError, Result
+from stui.protocol import ProtocolError, RemoteError
 from stui.protocol import messages as m
-from stui.tools.evaluate import _refusal, failure, record
+from stui.tools.evaluate import _refusal, failure, outcome, record
 from stui.tools.outcomes import (
-    Evaluated,
     Failed,
-    Interrupted,
-    Lost,
     Outcome,
     TimedOut,
 )
@@ -197,14 +194,8 @@ def _outcome(reply: object) -> DebugOutcome:
             return Stopped(debug_id, tuple(stack), error)
         case m.CompileError(message=message, position=position):
             return Rejected(message, position)
-        case Result(value=value, class_=class_name, truncated=truncated, elapsed_ms=ms):
-            return Evaluated(value, class_name, truncated, ms)
-        case EvalError(kind="interrupted", message=message):
-            return Interrupted(message)
-        case EvalError() as e:
-            return Failed(e.kind, e.message, e.position, e.error_class, e.receiver, tuple(e.stack))
         case _:
-            return Lost(f"unexpected reply {reply!r}")
+            return outcome(reply)
 
 
 def frame_name(frame: m.StackFrame | m.Frame) -> str:

@@ -134,7 +134,7 @@ async def _run(
         return TimedOut(timeout, await interrupt(handle))
     except (RemoteError, TransportError, ProtocolError) as e:
         return failure(e)
-    return _outcome(reply)
+    return outcome(reply)
 
 
 def failure(error: RemoteError | TransportError | ProtocolError) -> Refused | Lost:
@@ -146,7 +146,7 @@ def failure(error: RemoteError | TransportError | ProtocolError) -> Refused | Lo
             return Lost(str(error))
 
 
-def _outcome(reply: object) -> Outcome:
+def outcome(reply: object) -> Outcome:
     match reply:
         case Result(value=value, class_=class_name, truncated=truncated, elapsed_ms=ms):
             return Evaluated(value, class_name, truncated, ms)
