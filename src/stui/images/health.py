@@ -153,9 +153,9 @@ class HealthMonitor:
             self.check_room()
         self._watch(entry)
 
-    def check_room(self) -> None:
-        """FleetFull if one more image would not fit."""
-        check_room(len(self._tasks), self.policy.max_images, self._room)
+    def check_room(self, more: int = 1) -> None:
+        """FleetFull if `more` images would not fit."""
+        check_room(len(self._tasks) + more - 1, self.policy.max_images, self._room)
 
     async def forget(self, name: str) -> None:
         """Stop watching an image and close its client."""

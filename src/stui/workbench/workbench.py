@@ -256,12 +256,17 @@ class Workbench:
         return client
 
     def add_image(self, name: str, address: str, token: str) -> ImageView:
+        return self.add_images([(name, address, token)])[0]
+
+    def add_images(self, wanted: list[tuple[str, str, str]]) -> list[ImageView]:
+        """Add endpoints by (name, address, token), saved in one write and watched."""
         if self._monitor is not None:
-            self._monitor.check_room()  # before it is saved: FleetFull names the limit
-        entry = self.registry.add(name, address, token)
+            self._monitor.check_room(len(wanted))  # before they are saved: FleetFull
+        entries = self.registry.add_many(wanted)
         if self._monitor is not None:
-            self._monitor.watch(entry)
-        return self._view(entry)
+            for entry in entries:
+                self._monitor.watch(entry)
+        return [self._view(entry) for entry in entries]
 
     async def remove_image(self, name: str) -> ImageView:
         """Forget an image: no longer listed or watched; its stored sessions stay."""
