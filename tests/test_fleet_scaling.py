@@ -215,3 +215,37 @@ async def test_a_pong_late_only_because_our_loop_stalled_is_not_degraded(
         assert ConnectionStatus.DEGRADED not in [c.status for c in history]
         fleet.delay(1, 0.3)  # the image itself is late: that is still seen
         await wb.wait_for(slow.name, ConnectionStatus.DEGRADED, timeout=10)
+
+
+async def test_many_short_stalls_add_up_but_the_longest_is_one_of_them() -> None:
+    lag = LoopLag()
+    probe = asyncio.create_task(lag.run())
+    try:
+        await asyncio.sleep(0.12)
+        began = lag.now()
+        for _ in range(12):  # a loaded loop: short stalls, each followed by a turn
+            time.sleep(0.06)
+            await asyncio.sleep(0.06)
+        assert lag.since(began) >= 0.15
+        assert lag.longest(began) < 0.1
+        time.sleep(0.3)
+        assert lag.longest(began) >= 0.25  # one going on counts too
+    finally:
+        probe.cancel()
+
+
+async def test_a_hung_endpoint_is_lost_while_our_loop_stalls_in_short_bursts(
+    stui_home: Path, fleet: SimulatedFleet
+) -> None:
+    policy = HealthPolicy(interval=0.6, late_after=0.3, miss_limit=2, connect_timeout=2.0)
+    spec = fleet.endpoints[0]
+    async with Workbench(WorkbenchConfig(health=policy, client_id=CLIENT)) as wb:
+        wb.add_image(spec.name, spec.address, spec.token)
+        await wb.wait_for(spec.name, ConnectionStatus.CONNECTED, timeout=10)
+        fleet.hang(0)
+        for _ in range(200):  # stalls that sum to over half a ping's deadline, each short
+            if wb.image(spec.name).status is ConnectionStatus.DISCONNECTED:
+                break
+            time.sleep(0.15)
+            await asyncio.sleep(0.01)
+        assert wb.image(spec.name).status is ConnectionStatus.DISCONNECTED
