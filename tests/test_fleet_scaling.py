@@ -249,3 +249,13 @@ async def test_a_hung_endpoint_is_lost_while_our_loop_stalls_in_short_bursts(
             time.sleep(0.15)
             await asyncio.sleep(0.01)
         assert wb.image(spec.name).status is ConnectionStatus.DISCONNECTED
+
+
+async def test_a_batch_that_does_not_fit_is_refused_before_it_is_saved(stui_home: Path) -> None:
+    policy = HealthPolicy(max_images=3)
+    async with Workbench(WorkbenchConfig(health=policy, client_id=CLIENT)) as wb:
+        batch = [(f"e{i}", f"tcp://127.0.0.1:{9000 + i}", "t") for i in range(4)]
+        with pytest.raises(FleetFull, match="at most 3 images"):
+            wb.add_images(batch)
+        assert wb.images() == []
+        assert [v.name for v in wb.add_images(batch[:3])] == ["e0", "e1", "e2"]
