@@ -23,6 +23,9 @@ size N, in a private temporary STUI_HOME:
    every other image must stay `connected` (a change to `degraded` or `disconnected` of
    one of them is false). The killed image is started again for the next size.
 
+Before the first size, the discovery of the real images from their runtime files is
+timed: once from scratch, a round when nothing changed, and a full rescan.
+
 The client's ZeroMQ context keeps libzmq's default cap of 1023 sockets: the
 connections share one socket (transport/hub.py).
 """
@@ -38,6 +41,7 @@ import os
 import resource
 import shutil
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -50,6 +54,7 @@ import psutil
 from multi_image import LAG_TICK, MIB, Fleet, PooledLatency, cpu_seconds, percentile, reap_children
 from simulated_fleet import SimulatedFleetProcess
 from stui import launcher, paths
+from stui.images.discovery import LocalDiscovery
 from stui.images.health import HealthPolicy
 from stui.images.registry import ImageEntry, ImageRegistry
 from stui.launcher import RuntimeInfo
@@ -353,6 +358,28 @@ def print_table(results: list[SizeResult]) -> None:
             print(f"  N={r.endpoints}: {r.note}", file=sys.stderr)
 
 
+def discovery_ms(count: int) -> tuple[float, float, float]:
+    """One discovery of the local images from scratch, the median of later rounds with
+    nothing changed (what every 2 s of a watching client costs), and the median of a
+    full rescan (every file read, every process looked up), in ms."""
+    discovery = LocalDiscovery()
+    started = time.perf_counter()
+    found = discovery.endpoints()
+    cold = (time.perf_counter() - started) * 1e3
+    assert len(found) == count, f"{len(found)} of {count} local images discovered"
+    rounds = []
+    for _ in range(20):
+        started = time.perf_counter()
+        discovery.endpoints()
+        rounds.append((time.perf_counter() - started) * 1e3)
+    rescans = []
+    for _ in range(5):
+        started = time.perf_counter()
+        launcher.running_images()
+        rescans.append((time.perf_counter() - started) * 1e3)
+    return cold, statistics.median(rounds), statistics.median(rescans)
+
+
 def exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # unwinds through the finally that stops every image
 
@@ -379,6 +406,13 @@ def main() -> None:
                 images.create(args.real)
                 real, start_s = images.start(args.real)
                 print(f"{args.real} real images started in {start_s:.1f} s", file=sys.stderr)
+                cold, warm, rescan = discovery_ms(args.real)
+                print(
+                    f"discovery of {args.real} local images: {cold:.1f} ms from scratch, "
+                    f"{warm:.2f} ms a round when nothing changed "
+                    f"(a full rescan: {rescan:.1f} ms)",
+                    file=sys.stderr,
+                )
             for size in sizes:
                 result = run_size(size, args.seconds, home, real, args.connect_timeout)
                 results.append(result)
