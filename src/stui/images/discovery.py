@@ -123,4 +123,5 @@ class LocalDiscovery:
         for name, known in list(self._known.items()):
             if not _alive(known.process):
                 del self._known[name]
-                remove_runtime(known.endpoint.name)
+                with contextlib.suppress(Exception):
+                    remove_runtime(name.removesuffix(".json"))
