@@ -259,3 +259,18 @@ async def test_a_batch_that_does_not_fit_is_refused_before_it_is_saved(stui_home
             wb.add_images(batch)
         assert wb.images() == []
         assert [v.name for v in wb.add_images(batch[:3])] == ["e0", "e1", "e2"]
+
+
+async def test_a_listing_past_the_maximum_names_the_limit_for_the_rest(
+    stui_home: Path, fleet: SimulatedFleet
+) -> None:
+    """One-shot mode (`stui images`) reaches every image at once: those that do not fit
+    say why, instead of failing to connect for a reason that is not theirs."""
+    config = WorkbenchConfig(health=HealthPolicy(max_images=3), client_id=CLIENT, watch=False)
+    async with Workbench(config) as wb:
+        wb.add_images([(s.name, s.address, s.token) for s in fleet.endpoints])
+        views = await wb.probe()
+    statuses = [v.status for v in views]
+    assert statuses.count(ConnectionStatus.CONNECTED) == 3
+    (left,) = [v for v in views if v.status is ConnectionStatus.DISCONNECTED]
+    assert left.last_error is not None and "at most 3 images" in left.last_error

@@ -33,6 +33,7 @@ from stui.sessions.records import CleanupRecord, Reconnection, Session, SessionI
 from stui.sessions.store import SessionStore, default_path
 from stui.status import ConnectionStatus
 from stui.transport import ImageClient, TransportError
+from stui.transport.capacity import FleetFull, check_room, ensure_descriptors
 from stui.workbench.config import WorkbenchConfig
 from stui.workbench.errors import ImageUnavailable, SessionOfAnotherImage, UnknownImage
 from stui.workbench.events import (
@@ -289,9 +290,24 @@ class Workbench:
             await self._monitor.reconnect(name)
 
     async def probe(self, seconds: float = 3.0) -> list[ImageView]:
-        """Reach every image once, for a listing: identity and latency, and no writes."""
+        """Reach every image once, for a listing: identity and latency, and no writes.
+
+        All at once, so the open-file limit is raised to fit them first; images past
+        what fits (or past the policy's max_images) are listed with FleetFull's reason,
+        which names the limit, instead of failing to connect for a reason that is not
+        theirs."""
         entries = [e for e in self.registry.entries() if e.endpoint is not None]
-        await asyncio.gather(*(self._probe(e, seconds) for e in entries))
+        room = ensure_descriptors(len(entries) + len(self._clients))
+        reachable = []
+        for entry in entries:
+            try:
+                check_room(len(reachable) + len(self._clients), self.config.health.max_images, room)
+            except FleetFull as e:
+                entry.last_error = str(e)
+                self.registry.set_status(entry, ConnectionStatus.DISCONNECTED, str(e))
+                continue
+            reachable.append(entry)
+        await asyncio.gather(*(self._probe(e, seconds) for e in reachable))
         return self.images()
 
     async def _probe(self, entry: ImageEntry, seconds: float) -> None:
