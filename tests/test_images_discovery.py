@@ -63,9 +63,24 @@ def names(discovery: LocalDiscovery) -> list[str]:
     return [e.name for e in discovery.endpoints()]
 
 
+AGED = time.time_ns() - 60 * 10**9  # one time in the past, the same for every file
+
+
+def age_runtime_files() -> None:
+    """Make the runtime files look a minute old, and the directory as old as a minute
+    ago (it still moves forward with each change): a stamp is trusted only once it is
+    older than a file system's timestamp tick."""
+    directory = paths.runtime_dir()
+    for path in directory.iterdir():
+        os.utime(path, ns=(AGED, AGED))
+    then = time.time_ns() - 60 * 10**9
+    os.utime(directory, ns=(then, then))
+
+
 def test_unchanged_files_are_not_read_again(start_process: Starter) -> None:
     start_process("one")
     start_process("two")
+    age_runtime_files()
     discovery = LocalDiscovery()
     assert names(discovery) == ["one", "two"]
     assert discovery.full_reads == 2
@@ -73,8 +88,20 @@ def test_unchanged_files_are_not_read_again(start_process: Starter) -> None:
         assert names(discovery) == ["one", "two"]
     assert discovery.full_reads == 2
     start_process("three")
+    age_runtime_files()
     assert names(discovery) == ["one", "three", "two"]
     assert discovery.full_reads == 3  # only the new file
+
+
+def test_a_change_in_the_same_timestamp_tick_is_not_missed(start_process: Starter) -> None:
+    start_process("one")
+    directory = paths.runtime_dir()
+    discovery = LocalDiscovery()
+    assert names(discovery) == ["one"]
+    looked = directory.stat().st_mtime_ns
+    start_process("two")
+    os.utime(directory, ns=(looked, looked))  # a coarse clock: the same tick as the look
+    assert names(discovery) == ["one", "two"]
 
 
 def test_a_restarted_image_is_read_again_with_its_new_port(start_process: Starter) -> None:
@@ -127,6 +154,7 @@ def test_a_new_home_starts_over(
 
 def test_the_registry_discovers_through_it(start_process: Starter) -> None:
     start_process("one")
+    age_runtime_files()
     registry = ImageRegistry()
     assert [e.name for e in registry.refresh()] == ["one"]
     assert registry.refresh() == []

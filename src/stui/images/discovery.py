@@ -9,6 +9,11 @@ then is the directory listed, and only a file whose own stamp (mtime, size, inod
 changed is read again and its process checked in full (command line included). A file
 already known costs one cheap liveness check of its process (`is_running`, which also
 catches a reused pid, and not a zombie); a dead one's file is removed, as before.
+
+A stamp is trusted only once it is RACY old: a file system keeps times in coarse ticks
+(a few ms on ext4, a second on older ones), so a change in the same tick as the last
+look would leave the stamp as it was. Until the directory (or a file) is older than
+that, each round looks again.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +33,8 @@ from stui.images.endpoints import Endpoint
 from stui.launcher.runtime import RuntimeInfo, is_vm_alive, remove_runtime
 
 Stamp = tuple[int, int, int]  # (mtime_ns, size, inode)
+UNTRUSTED: Stamp = (-1, -1, -1)  # matches no file: read it again next time
+RACY_NS = 2_000_000_000  # a stamp younger than this may hide a change in the same tick
 
 _decoder = msgspec.json.Decoder(RuntimeInfo)
 
@@ -39,6 +47,9 @@ class _Known:
 
 
 def _stamp(st: os.stat_result) -> Stamp:
+    """The file's stamp, or UNTRUSTED while it is too young to be trusted."""
+    if time.time_ns() - st.st_mtime_ns < RACY_NS:
+        return UNTRUSTED
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
@@ -74,7 +85,7 @@ class LocalDiscovery:
             except FileNotFoundError:
                 self._dir_stamp, self._known = None, {}
                 return []
-            if stamp != self._dir_stamp:
+            if stamp == UNTRUSTED or stamp != self._dir_stamp:
                 self._dir_stamp = stamp
                 self._rescan(directory)
             self._drop_dead()
@@ -91,7 +102,7 @@ class LocalDiscovery:
                 with contextlib.suppress(Exception):  # one bad file never hides the others
                     stamp = _stamp(dirent.stat())
                     known = self._known.get(name)
-                    if known is None or known.stamp != stamp:
+                    if known is None or stamp == UNTRUSTED or known.stamp != stamp:
                         known = self._read(Path(dirent.path), stamp)
                     if known is not None:
                         seen[name] = known
