@@ -94,18 +94,21 @@ class LocalDiscovery:
     def _rescan(self, directory: Path) -> None:
         """List the directory: read new and changed files, forget removed ones."""
         seen: dict[str, _Known] = {}
-        with os.scandir(directory) as it:
-            for dirent in it:
-                name = dirent.name
-                if name.startswith(".") or not name.endswith(".json"):
-                    continue  # a runtime file being written, or something else
-                with contextlib.suppress(Exception):  # one bad file never hides the others
-                    stamp = _stamp(dirent.stat())
-                    known = self._known.get(name)
-                    if known is None or stamp == UNTRUSTED or known.stamp != stamp:
-                        known = self._read(Path(dirent.path), stamp)
-                    if known is not None:
-                        seen[name] = known
+        try:
+            listing = list(os.scandir(directory))
+        except FileNotFoundError:  # removed since its stat: no image runs
+            listing = []
+        for dirent in listing:
+            name = dirent.name
+            if name.startswith(".") or not name.endswith(".json"):
+                continue  # a runtime file being written, or something else
+            with contextlib.suppress(Exception):  # one bad file never hides the others
+                stamp = _stamp(dirent.stat())
+                known = self._known.get(name)
+                if known is None or stamp == UNTRUSTED or known.stamp != stamp:
+                    known = self._read(Path(dirent.path), stamp)
+                if known is not None:
+                    seen[name] = known
         self._known = seen
 
     def _read(self, path: Path, stamp: Stamp) -> _Known | None:
