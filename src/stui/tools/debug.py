@@ -16,6 +16,7 @@ from typing import Final
 
 import msgspec
 
+from stui.errors import InvalidInput
 from stui.protocol import EvalError, ProtocolError, RemoteError, Result
 from stui.protocol import messages as m
 from stui.tools.evaluate import _refusal, failure, record
@@ -85,15 +86,43 @@ DebugOutcome = Stopped | Rejected | Outcome
 """What a debugger call came to: stopped again, the evaluation's end, or a failure."""
 
 
+def offered(handle: SessionHandle) -> bool:
+    """Whether the handle's image offers the debugger (every `debug.*` request in its
+    welcome); without it an evaluation fails as usual instead of stopping."""
+    client = handle.client
+    return all(client.offers(request) for request in _PROBES)
+
+
+_PROBES: Final = (
+    m.DebugFrame(session="", debug=0),
+    m.DebugStepInto(session="", debug=0),
+    m.DebugStepOver(session="", debug=0),
+    m.DebugStepThrough(session="", debug=0),
+    m.DebugRestart(session="", debug=0),
+    m.DebugReturn(session="", debug=0, code=""),
+    m.DebugProceed(session="", debug=0),
+    m.DebugAbandon(session="", debug=0),
+    m.DebugEvaluate(session="", debug=0, code=""),
+    m.DebugCompile(session="", debug=0, source=""),
+)
+
+
 async def debug(
-    handle: SessionHandle, code: str, at_start: bool = False, timeout: float | None = None
+    handle: SessionHandle,
+    code: str,
+    at_start: bool = False,
+    timeout: float | None = None,
+    mode: m.EvalMode | str = m.EvalMode.PRINT,
 ) -> DebugOutcome:
     """Evaluate code in the handle's session under the debugger; recorded in its history.
-    With `at_start` (debug it) it stops before the first statement."""
+    With `at_start` (debug it) it stops before the first statement; otherwise `mode` is
+    do or print (the app's do it and print it, which open the debugger on an error)."""
     refused = _refusal(handle, code)
     if refused is not None:
         return refused
-    mode = m.EvalMode.DEBUG if at_start else m.EvalMode.PRINT
+    mode = m.EvalMode.DEBUG if at_start else m.EvalMode(mode)
+    if mode not in (m.EvalMode.DO, m.EvalMode.PRINT, m.EvalMode.DEBUG):
+        raise InvalidInput(f"the debugger evaluates in do, print or debug mode, not {mode.value}")
     request = m.Evaluate(code=code, mode=mode, session=handle.image_session_id, debug=True)
     outcome = await _call(handle, request, timeout)
     summary = outcome
