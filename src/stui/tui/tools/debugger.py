@@ -317,7 +317,9 @@ class DebuggerPanel(Vertical):
             await dbg.abandon(suspension.handle, suspension.stopped.debug)
         except StuiError as e:
             self.app.notify(f"{self.context.name}: {e}", severity="warning")
-        await self._finish(suspension, Shown(error="abandoned in the debugger"), "abandon")
+        error = suspension.stopped.error
+        why = f": {error.class_}: {error.message}" if error is not None else ""
+        await self._finish(suspension, Shown(error=f"abandoned in the debugger{why}"), "abandon")
 
     def action_focus_pane(self) -> None:
         self.pane.focus()
