@@ -65,7 +65,7 @@ class DebuggerPanel(Vertical):
         self._stack = OptionList(id="stack")
         self._stack.border_title = "Stack"
         self._variables = OptionList(id="variables")
-        self._variables.border_title = "Receiver and variables (Enter inspects)"
+        self._variables.border_title = "Variables"
         self.source = SmalltalkEditor("", buffer="debugger", id="frame-source")
         self.pane = SmalltalkEditor("", buffer="debugger-pane", id="frame-pane")
         self._outcome = Static("", id="debug-outcome")
@@ -77,8 +77,7 @@ class DebuggerPanel(Vertical):
             yield self._variables
         yield self.source
         yield Static(
-            "Evaluate in the frame (self, arguments and temporaries bound): Ctrl+P prints, "
-            "Ctrl+D does",
+            "Evaluate in the frame (Alt+K): Ctrl+P prints, Ctrl+D does",
             id="frame-pane-hint",
         )
         yield self.pane
