@@ -123,6 +123,7 @@ TABLE: tuple[KeySpec, ...] = (
         "f6,ctrl+shift+s",
         "Save the image",
         "app",
+        priority=True,  # an editor would take F6 as select line
         note="Ctrl+Shift+S only where the terminal tells it from Ctrl+S",
     ),
     KeySpec("recover_changes", "f7", "Recover lost changes (replay after a crash)", "app"),
