@@ -12,6 +12,7 @@ from tests.tui.conftest import SIZE, quick_config, ready, until
 from stui.cli.main import cli
 from stui.tools import debug as dbg
 from stui.tui.app import StuiApp
+from stui.tui.screens.help import HelpScreen
 from stui.tui.tools.debugger import DebuggerPanel
 
 pytestmark = pytest.mark.timeout(180)
@@ -151,6 +152,10 @@ async def test_a_halt_steps_evaluates_in_the_frame_inspects_and_abandons(one_ima
 
         await pilot.press("alt+z")
         assert area.tool == "debugger"
+        await pilot.press("f1")
+        await until(lambda: isinstance(app.screen, HelpScreen), what="help")
+        assert "Debugger" in str(app.screen.title_text)
+        await pilot.press("escape")
         await pilot.press("alt+shift+a")
         workspace = app.contexts[app.current].workspace
         await until(lambda: "abandoned" in str(workspace._outcome.content), what="abandon")
@@ -176,8 +181,23 @@ async def test_debug_it_and_one_debugger_per_image(two_images) -> None:
         area = app.contexts[first].area
         area.show("debugger")
         assert one.current is not None and names(one) == ["UndefinedObject>>DoIt"]
+
+        # a second suspended evaluation in the same image: both kept, Alt+Q goes between
+        area.show("workspace")
+        ed = app.contexts[first].workspace.editor
+        ed.text = "3 + 4\nnil bar"
+        ed.move_cursor((1, 7))
+        await pilot.press("ctrl+p")
+        await until(lambda: len(one.suspensions) == 2 and one.current.frame is not None)
+        assert "[2/2, Alt+Q next]" in str(one._title.content)
+        assert "Debugger (2)" in str(area._bar.content)
+        await pilot.press("alt+shift+a")
+        await until(lambda: len(one.suspensions) == 1, what="the second abandoned")
+        await until(lambda: one.current is not None and one.current.frame is not None)
+        assert names(one) == ["UndefinedObject>>DoIt"]
+        assert area.tool == "debugger"
         await pilot.press("alt+s")  # step into the first send: stays in the do-it
         await until(lambda: one.busy is False and one.current is not None)
         await pilot.press("alt+shift+p")
         ed = app.contexts[first].workspace.editor
-        await until(lambda: ed.text == "3 + 4 7", what="debug it's result")
+        await until(lambda: ed.text.startswith("3 + 4 7\n"), what="debug it's result")

@@ -117,8 +117,11 @@ class ImageContext:
             self.app.notify(f"{self.name}: the Transcript cannot be followed: {e}")
 
     def image_went_down(self) -> None:
-        """Its client is gone: the next evaluation opens the session again."""
+        """Its client is gone: the next evaluation opens the session again, and what
+        was suspended in its debugger is gone too."""
         self.handle = None
+        if self.area.debugger.suspensions:
+            self.area.debugger.drop_all(f"{self.name} went away while in the debugger")
 
     async def switch_session(self, session_id: str) -> None:
         """Open another session of this image (restore from the sessions panel)."""

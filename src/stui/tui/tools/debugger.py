@@ -242,6 +242,18 @@ class DebuggerPanel(Vertical):
                     self.context.area.show("workspace")
         self.app.notify(f"{self.context.name}: {what}: {result.error or result.value or 'done'}")
 
+    def drop_all(self, reason: str) -> None:
+        """The image went away, and its suspended evaluations with it: each workspace
+        that waits is told so."""
+        for suspension in self.suspensions:
+            if not suspension.landing.done():
+                suspension.landing.set_result(Shown(error=f"connection lost: {reason}"))
+        self.suspensions.clear()
+        self.current = None
+        self.busy = False
+        self._clear()
+        self.context.area.draw_bar()
+
     def _clear(self) -> None:
         self._draw_title()
         self._stack.clear_options()

@@ -225,16 +225,19 @@ class Workspace(Vertical):
         row = min(end[0], doc.line_count - 1)
         end = (row, min(end[1], len(doc.get_line(row))))
         self._show_outcome(None)
-        self._display(editor, final, mode, end, end)
+        self._display(editor, final, mode, end, end, focus=False)  # the debugger may still show
 
-    def _display(self, editor: SmalltalkEditor, shown: Shown, mode: str, start, end) -> None:  # type: ignore[no-untyped-def]
+    def _display(
+        self, editor: SmalltalkEditor, shown: Shown, mode: str, start, end, focus: bool = True
+    ) -> None:  # type: ignore[no-untyped-def]
         if shown.error is not None:
             self._show_outcome(shown.error)
             if shown.position is not None:
                 offset = editor.document.get_index_from_location(start) + max(0, shown.position - 1)
                 location = editor.document.get_location_from_index(offset)
                 editor.selection = TextSelection(location, location)
-            editor.focus()
+            if focus:
+                editor.focus()
             return
         if mode in ("print", "debug") and shown.value is not None:
             inserted = " " + shown.value
