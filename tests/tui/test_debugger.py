@@ -12,6 +12,7 @@ from tests.tui.conftest import SIZE, quick_config, ready, until
 from stui.cli.main import cli
 from stui.tools import debug as dbg
 from stui.tui.app import StuiApp
+from stui.tui.screens.dialogs import FormScreen
 from stui.tui.screens.help import HelpScreen
 from stui.tui.tools.debugger import DebuggerPanel
 
@@ -122,7 +123,7 @@ async def test_an_error_opens_it_accept_restarts_and_proceed_prints(one_image) -
         assert panel.current is None and not panel.suspensions
 
 
-async def test_a_halt_steps_evaluates_in_the_frame_inspects_and_abandons(one_image) -> None:
+async def test_a_halt_steps_evaluates_inspects_restarts_and_returns(one_image) -> None:
     app = StuiApp(quick_config())
     async with app.run_test(size=SIZE) as pilot:
         panel = await suspended(app, pilot, "(StuiDebugTui new foo: 3) + 100")
@@ -156,11 +157,20 @@ async def test_a_halt_steps_evaluates_in_the_frame_inspects_and_abandons(one_ima
         await until(lambda: isinstance(app.screen, HelpScreen), what="help")
         assert "Debugger" in str(app.screen.title_text)
         await pilot.press("escape")
-        await pilot.press("alt+shift+a")
-        workspace = app.contexts[app.current].workspace
-        await until(lambda: "abandoned" in str(workspace._outcome.content), what="abandon")
-        assert panel.current is None
-        assert workspace.editor.text == "(StuiDebugTui new foo: 3) + 100"
+        # restart the frame: it runs again from its start
+        await pilot.press("alt+shift+r")
+        await until(lambda: "a: nil  (UndefinedObject)" in variables(panel), what="the restart")
+        await pilot.press("alt+h")  # step through: a := n + 1
+        await until(lambda: "a: 4  (SmallInteger)" in variables(panel), what="step through")
+
+        # return a value from the frame: the do-it goes on with it
+        await pilot.press("alt+shift+t")
+        await until(lambda: isinstance(app.screen, FormScreen), what="the value's form")
+        await pilot.press("9", "9", "enter")
+        await until(lambda: names(panel) == ["UndefinedObject>>DoIt"], what="the return")
+        await pilot.press("alt+shift+p")
+        ed = app.contexts[app.current].workspace.editor
+        await until(lambda: ed.text == "(StuiDebugTui new foo: 3) + 100 199", what="the result")
 
 
 async def test_debug_it_and_one_debugger_per_image(two_images) -> None:
