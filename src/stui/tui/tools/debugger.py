@@ -12,7 +12,7 @@ evaluation of its image: Alt+Q goes to the next one.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -48,6 +48,10 @@ class Suspension:
     index: int = 1  # the selected frame, 1 the top
     frame: m.Frame | None = None
     refs: list[m.ValueRef] = field(default_factory=list)  # the variables list's values
+
+
+Step = Callable[["SessionHandle", int, int], Awaitable[dbg.DebugOutcome]]
+"""A debugger call on (session handle, debug handle, selected frame)."""
 
 
 class DebuggerPanel(Vertical):
@@ -194,18 +198,18 @@ class DebuggerPanel(Vertical):
 
     # -- stepping ------------------------------------------------------------------
 
-    def _run(self, call: Awaitable[dbg.DebugOutcome], what: str) -> None:
-        """Run one debugger call in a worker, one at a time."""
-        if self.current is None:
+    def _run(self, what: str, step: Step) -> None:
+        """Run one debugger call on the shown suspension, in a worker, one at a time."""
+        suspension = self.current
+        if suspension is None:
             self.app.notify("Nothing is suspended in this image.")
-            call.close()  # type: ignore[attr-defined]
             return
         if self.busy:
             self.app.notify("The debugger is busy with the last step.")
-            call.close()  # type: ignore[attr-defined]
             return
         self.busy = True
-        self.run_worker(self._after(self.current, call, what), group="debug-step")
+        call = step(suspension.handle, suspension.stopped.debug, suspension.index)
+        self.run_worker(self._after(suspension, call, what), group="debug-step")
 
     async def _after(
         self, suspension: Suspension, call: Awaitable[dbg.DebugOutcome], what: str
@@ -261,39 +265,27 @@ class DebuggerPanel(Vertical):
         self.source.load_text("")
         self._show_outcome("")
 
-    def _ids(self) -> tuple[SessionHandle, int, int]:
-        assert self.current is not None
-        return self.current.handle, self.current.stopped.debug, self.current.index
-
     def action_step_into(self) -> None:
-        if self.current is not None:
-            handle, debug_id, _ = self._ids()
-            self._run(dbg.step_into(handle, debug_id), "step into")
+        self._run("step into", lambda handle, debug_id, _: dbg.step_into(handle, debug_id))
 
     def action_step_over(self) -> None:
-        if self.current is not None:
-            handle, debug_id, _ = self._ids()
-            self._run(dbg.step_over(handle, debug_id), "step over")
+        self._run("step over", lambda handle, debug_id, _: dbg.step_over(handle, debug_id))
 
     def action_step_through(self) -> None:
-        if self.current is not None:
-            handle, debug_id, _ = self._ids()
-            self._run(dbg.step_through(handle, debug_id), "step through")
+        self._run("step through", lambda handle, debug_id, _: dbg.step_through(handle, debug_id))
 
     def action_restart(self) -> None:
-        if self.current is not None:
-            self._run(dbg.restart(*self._ids()), "restart")
+        self._run("restart", dbg.restart)
 
     def action_proceed(self) -> None:
-        if self.current is not None:
-            handle, debug_id, _ = self._ids()
-            self._run(dbg.proceed(handle, debug_id), "proceed")
+        self._run("proceed", lambda handle, debug_id, _: dbg.proceed(handle, debug_id))
 
     def action_accept(self) -> None:
         """Edit and continue: compile the frame's method as edited; the frame restarts."""
-        if self.current is not None:
-            handle, debug_id, index = self._ids()
-            self._run(dbg.compile(handle, debug_id, self.source.text, index), "accept")
+        source = self.source.text
+        self._run(
+            "accept", lambda handle, debug_id, index: dbg.compile(handle, debug_id, source, index)
+        )
 
     def action_return_value(self) -> None:
         if self.current is None:
@@ -301,10 +293,11 @@ class DebuggerPanel(Vertical):
             return
 
         def entered(values: dict[str, str] | None) -> None:
-            if values and values["code"].strip() and self.current is not None:
-                handle, debug_id, index = self._ids()
-                call = dbg.return_value(handle, debug_id, values["code"], index)
-                self._run(call, "return")
+            if values and values["code"].strip():
+                code = values["code"]
+                self._run(
+                    "return", lambda h, debug_id, index: dbg.return_value(h, debug_id, code, index)
+                )
 
         name = self.current.frame and dbg.frame_name(self.current.frame)
         self.app.push_screen(
@@ -361,7 +354,9 @@ class DebuggerPanel(Vertical):
             row = selection.end[0]
             start, end = (row, 0), (row, len(editor.document.get_line(row)))
         code = editor.document.get_text_range(start, end)
-        if code.strip():
+        if event.mode == "inspect":
+            self._show_outcome("A frame's values print (Ctrl+P); Enter on a variable inspects it.")
+        elif code.strip():
             self.run_worker(self._evaluate(suspension, editor, code, event.mode, end))
 
     async def _evaluate(
