@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from stui.cli.main import cli
+from stui.errors import InvalidInput
 from stui.launcher.runtime import RuntimeInfo
 from stui.protocol import RemoteError
 from stui.tools import debug as dbg
@@ -72,6 +73,12 @@ async def test_the_tools_api_walks_a_halt(image: RuntimeInfo) -> None:
         assert isinstance(after, Evaluated) and after.value == "7"
         failed = await dbg.debug(handle, "3 +")
         assert isinstance(failed, Failed) and failed.kind == "syntax"
+        # what the app's do it uses: offered on Squeak, do mode answers the value too
+        assert dbg.offered(handle)
+        done_it = await dbg.debug(handle, "3 + 4", mode="do")
+        assert isinstance(done_it, Evaluated)
+        with pytest.raises(InvalidInput):
+            await dbg.debug(handle, "3 + 4", mode="inspect")
 
         at_start = await dbg.debug(handle, "| t | t := 6. t * 7", at_start=True)
         assert isinstance(at_start, dbg.Stopped) and at_start.error is None

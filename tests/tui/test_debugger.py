@@ -5,11 +5,15 @@ and one debugger per image."""
 
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 from click.testing import CliRunner
 from tests.tui.conftest import SIZE, quick_config, ready, until
 
 from stui.cli.main import cli
+from stui.launcher.runtime import RuntimeInfo
 from stui.tools import debug as dbg
 from stui.tui.app import StuiApp
 from stui.tui.screens.dialogs import FormScreen
@@ -36,10 +40,11 @@ def prepare(name: str) -> None:
 
 
 @pytest.fixture
-def one_image(start_images) -> None:  # type: ignore[no-untyped-def]
+def one_image(start_images) -> RuntimeInfo:  # type: ignore[no-untyped-def]
     """Prepared outside the app's loop: the CLI runs its own."""
-    for info in start_images(1):
-        prepare(info.name)
+    [info] = start_images(1)
+    prepare(info.name)
+    return info
 
 
 @pytest.fixture
@@ -211,3 +216,13 @@ async def test_debug_it_and_one_debugger_per_image(two_images) -> None:
         await pilot.press("alt+shift+p")
         ed = app.contexts[first].workspace.editor
         await until(lambda: ed.text.startswith("3 + 4 7\n"), what="debug it's result")
+
+
+async def test_an_image_that_goes_away_drops_its_suspensions(one_image: RuntimeInfo) -> None:
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        panel = await suspended(app, pilot, "StuiDebugTui new twice: 2")
+        os.kill(one_image.pid, signal.SIGKILL)
+        workspace = app.contexts[app.current].workspace
+        await until(lambda: "connection lost" in str(workspace._outcome.content), what="lost")
+        assert panel.current is None and not panel.suspensions
