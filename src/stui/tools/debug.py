@@ -17,9 +17,9 @@ from typing import Final
 import msgspec
 
 from stui.errors import InvalidInput
-from stui.protocol import EvalError, ProtocolError, RemoteError, Result
+from stui.protocol import EvalError, NoSession, ProtocolError, RemoteError, Result
 from stui.protocol import messages as m
-from stui.tools.evaluate import _refusal, failure, record
+from stui.tools.evaluate import _refusal, failure, record, renew_image_session
 from stui.tools.outcomes import (
     Evaluated,
     Failed,
@@ -124,7 +124,7 @@ async def debug(
     if mode not in (m.EvalMode.DO, m.EvalMode.PRINT, m.EvalMode.DEBUG):
         raise InvalidInput(f"the debugger evaluates in do, print or debug mode, not {mode.value}")
     request = m.Evaluate(code=code, mode=mode, session=handle.image_session_id, debug=True)
-    outcome = await _call(handle, request, timeout)
+    outcome = await _call(handle, request, timeout, renew=True)
     summary = outcome
     if isinstance(outcome, Stopped):
         message = outcome.error.message if outcome.error else "stopped"
@@ -208,11 +208,20 @@ async def compile(
 
 
 async def _call(
-    handle: SessionHandle, request: m.Message, timeout: float | None = None
+    handle: SessionHandle, request: m.Message, timeout: float | None = None, renew: bool = False
 ) -> DebugOutcome:
+    """One call; with `renew` (a new evaluation) an image-side session the image forgot
+    is made again once, as evaluate does."""
     seconds = timeout or DEFAULT_TIMEOUT
     try:
-        reply = await handle.client.call(request, seconds)
+        try:
+            reply = await handle.client.call(request, seconds)
+        except NoSession:
+            if not renew or not isinstance(request, m.Evaluate):
+                raise
+            await renew_image_session(handle)
+            request = msgspec.structs.replace(request, session=handle.image_session_id)
+            reply = await handle.client.call(request, seconds)
     except ConnectionTimeout:
         return TimedOut(seconds, False)
     except (RemoteError, TransportError, ProtocolError) as e:
