@@ -126,6 +126,11 @@ async def test_an_error_opens_it_accept_restarts_and_proceed_prints(one_image) -
         await until(lambda: ed.text == "StuiDebugTui new twice: 21 42", what="the result")
         assert app.contexts[app.current].area.tool == "workspace"
         assert panel.current is None and not panel.suspensions
+        history = app.wb.sessions.get_session(app.contexts[app.current].session_id).state.history
+        assert [entry.result for entry in history[-2:]] == [
+            "debug error: suspended in the debugger: doesNotUnderstand: #foo",
+            "42",
+        ]
 
 
 async def test_a_halt_steps_evaluates_inspects_restarts_and_returns(one_image) -> None:

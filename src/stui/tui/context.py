@@ -161,7 +161,7 @@ class ImageContext:
             outcome = await dbg.debug(handle, code, mode=mode)
         match outcome:
             case dbg.Stopped(error=error):
-                later = await self.area.debugger.suspend(handle, outcome, code)
+                later = await self.area.debugger.suspend(handle, outcome, code, mode)
                 self.area.draw_bar()
                 self.area.show("debugger")
                 why = f"{error.class_}: {error.message}" if error else "debug it"

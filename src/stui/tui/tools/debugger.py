@@ -26,6 +26,7 @@ from stui.errors import StuiError
 from stui.protocol import messages as m
 from stui.tools import Evaluated
 from stui.tools import debug as dbg
+from stui.tools.evaluate import record
 from stui.tui import keys
 from stui.tui.screens.dialogs import Field, FormScreen
 from stui.tui.styles import beside
@@ -44,6 +45,7 @@ class Suspension:
     handle: SessionHandle
     stopped: dbg.Stopped
     code: str
+    mode: m.EvalMode
     landing: asyncio.Future[Shown]
     index: int = 1  # the selected frame, 1 the top
     frame: m.Frame | None = None
@@ -93,11 +95,12 @@ class DebuggerPanel(Vertical):
     # -- suspensions ---------------------------------------------------------------
 
     async def suspend(
-        self, handle: SessionHandle, stopped: dbg.Stopped, code: str
+        self, handle: SessionHandle, stopped: dbg.Stopped, code: str, mode: str = "print"
     ) -> asyncio.Future[Shown]:
         """Show a newly suspended evaluation; answer the future of its final outcome."""
         landing: asyncio.Future[Shown] = asyncio.get_running_loop().create_future()
-        suspension = Suspension(handle, stopped, code, landing, dbg.signaler(stopped))
+        suspension = Suspension(handle, stopped, code, m.EvalMode(mode), landing)
+        suspension.index = dbg.signaler(stopped)
         self.suspensions.append(suspension)
         await self._show(suspension)
         return landing
@@ -227,6 +230,8 @@ class DebuggerPanel(Vertical):
             case dbg.Rejected(message=message, position=position):
                 self._rejected(message, position)
             case _:
+                # the session's history gets how it ended, after the line that said it stopped
+                record(suspension.handle, suspension.code, suspension.mode, outcome)
                 await self._finish(suspension, shown(outcome), what)
 
     async def _finish(self, suspension: Suspension, result: Shown, what: str) -> None:
