@@ -52,6 +52,8 @@ class Suspension:
     refs: list[m.ValueRef] = field(default_factory=list)  # the variables list's values
 
 
+NOTHING = "Nothing is suspended: an error in an evaluation stops here."
+
 Step = Callable[["SessionHandle", int, int], Awaitable[dbg.DebugOutcome]]
 """A debugger call on (session handle, debug handle, selected frame)."""
 
@@ -66,8 +68,7 @@ class DebuggerPanel(Vertical):
         self.suspensions: list[Suspension] = []
         self.current: Suspension | None = None
         self.busy = False
-        self._title = Static("Nothing is suspended: an error in an evaluation stops here.")
-        self._title.id = "debug-title"
+        self._title = Static(NOTHING, id="debug-title")
         self._stack = OptionList(id="stack")
         self._stack.border_title = "Stack"
         self._variables = OptionList(id="variables")
@@ -118,7 +119,7 @@ class DebuggerPanel(Vertical):
     def _draw_title(self) -> None:
         suspension = self.current
         if suspension is None:
-            self._title.update("Nothing is suspended: an error in an evaluation stops here.")
+            self._title.update(NOTHING)
             return
         error = suspension.stopped.error
         why = f"{error.class_}: {error.message}" if error is not None else "stopped"
