@@ -123,11 +123,7 @@ async def _run(
         try:
             reply = await handle.client.call(request, timeout)
         except NoSession:
-            handle.sessions.bind_image_session(handle.session_id, None)
-            session = handle.sessions.get_session(handle.session_id)
-            handle.image_session_id = await ensure_image_session(
-                handle.client, handle.sessions, session
-            )
+            await renew_image_session(handle)
             request = msgspec.structs.replace(request, session=handle.image_session_id)
             reply = await handle.client.call(request, timeout)
     except ConnectionTimeout:
@@ -135,6 +131,14 @@ async def _run(
     except (RemoteError, TransportError, ProtocolError) as e:
         return failure(e)
     return outcome(reply)
+
+
+async def renew_image_session(handle: SessionHandle) -> None:
+    """The image no longer knows the handle's image-side session (it expired, or was
+    closed): make a new one for the same STUI session, once."""
+    handle.sessions.bind_image_session(handle.session_id, None)
+    session = handle.sessions.get_session(handle.session_id)
+    handle.image_session_id = await ensure_image_session(handle.client, handle.sessions, session)
 
 
 def failure(error: RemoteError | TransportError | ProtocolError) -> Refused | Lost:
