@@ -41,6 +41,7 @@ SERVER_SOURCES = (
     "edit.st",
     "search.st",
     "transcript.st",
+    "digest.st",
     "image.st",
 )
 START_SCRIPT = "stui-start.st"
