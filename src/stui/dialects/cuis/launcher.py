@@ -40,6 +40,7 @@ SERVER_SOURCES = (
     "browse.st",
     "edit.st",
     "search.st",
+    "debug.st",
     "transcript.st",
     "digest.st",
     "image.st",
