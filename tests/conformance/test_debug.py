@@ -205,3 +205,19 @@ def test_debug_it_stops_before_the_first_statement(debuggee: Debuggee) -> None:
             stepped = debuggee.on("debug.step_into", h)
     assert selectors(stepped) == ["twice:", "DoIt"]
     assert debuggee.on("debug.proceed", h)["value"] == "11"
+
+
+def test_a_step_stops_at_an_unhandled_error_only(debuggee: Debuggee) -> None:
+    cls = debuggee.data["class"]
+    handled = debuggee.data["handled"] or "5"  # "": the dialect stops at handled errors too
+    h = debuggee.debug(f"| got | nil halt. got := {handled}. {cls} new bar. got")["debug"]
+    for _ in range(20):
+        stepped = debuggee.on("debug.step_over", h)
+        assert stepped["type"] == "suspended", stepped
+        if stepped["error"] is not None:
+            break
+    assert stepped["error"]["kind"] == "error"
+    assert stepped["error"]["class"] == "MessageNotUnderstood"
+    assert selectors(stepped)[-2:] == ["bar", "DoIt"]
+    assert variables(debuggee.on("debug.frame", h, frame=len(stepped["stack"])))["got"] == "5"
+    assert debuggee.on("debug.abandon", h)["type"] == "abandoned"
