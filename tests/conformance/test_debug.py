@@ -92,6 +92,9 @@ def test_halt_suspends_and_steps_move_the_pc(debuggee: Debuggee) -> None:
     assert "halt" in frame["source"][start - 1 : end]
     assert frame["receiver"]["class"] == cls
     assert debuggee.on("debug.evaluate", h, code="a * 10")["value"] == "40"
+    doit = debuggee.on("debug.frame", h, frame=2)  # the do-it's code, mapped too
+    start, end = doit["pc_range"]
+    assert "foo:" in doit["source"][start - 1 : end]
 
     stepped = debuggee.on("debug.step_over", h)  # b := a * 2, then stop at the next send
     assert stepped["type"] == "suspended" and stepped["error"] is None
