@@ -224,3 +224,23 @@ def test_a_step_stops_at_an_unhandled_error_only(debuggee: Debuggee) -> None:
     assert selectors(stepped)[-2:] == ["bar", "DoIt"]
     assert variables(debuggee.on("debug.frame", h, frame=len(stepped["stack"])))["got"] == "5"
     assert debuggee.on("debug.abandon", h)["type"] == "abandoned"
+
+
+# After the halt, one step over simulates inject:into: up to the server's step limit.
+SPIN = "spin\n\t| r |\n\tr := 1 to: 100000000.\n\tself halt.\n\t^ r inject: 0 into: [:a :b | a + b]"
+
+
+def test_closing_the_session_during_a_step_ends_the_process(debuggee: Debuggee) -> None:
+    cls = debuggee.data["class"]
+    compiled = debuggee.peer.request("compile", **{"class": cls}, source=SPIN)
+    assert compiled["type"] == "compiled", compiled
+    before = debuggee.parked()
+    h = debuggee.debug(f"{cls} new spin")["debug"]
+    step = debuggee.peer.send("debug.step_over", session=debuggee.session, debug=h)
+    time.sleep(0.05)  # the step simulates the long inject:into: meanwhile
+    close = debuggee.peer.send("session.close", session=debuggee.session)
+    replies = {r["id"]: r for r in (debuggee.peer.recv(timeout=30), debuggee.peer.recv(timeout=30))}
+    assert replies[close]["type"] == "closed"
+    assert (replies[step]["type"], replies[step]["code"]) == ("error", "not_found"), replies[step]
+    debuggee.session = debuggee.peer.request("session.create")["session"]["id"]
+    assert debuggee.parked() == before
