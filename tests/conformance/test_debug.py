@@ -244,3 +244,16 @@ def test_closing_the_session_during_a_step_ends_the_process(debuggee: Debuggee) 
     assert (replies[step]["type"], replies[step]["code"]) == ("error", "not_found"), replies[step]
     debuggee.session = debuggee.peer.request("session.create")["session"]["id"]
     assert debuggee.parked() == before
+
+
+def test_step_through_stops_in_a_block_of_the_frame(debuggee: Debuggee) -> None:
+    reply = debuggee.evaluate("| s | s := 0. #(5 6) do: [:e | s := s + e]. s", mode="debug")
+    h = reply["debug"]
+    into = debuggee.on("debug.step_through", h)  # do: runs the block: stop inside it
+    assert selectors(into)[0] == "DoIt" and into["stack"][0]["is_block"] is True
+    assert "do:" in selectors(into)
+    assert variables(debuggee.on("debug.frame", h))["e"] == "5"
+    over = debuggee.on("debug.step_over", h)  # s := s + e
+    assert over["stack"][0]["is_block"] is True
+    assert debuggee.on("debug.evaluate", h, code="s")["value"] == "5"
+    assert debuggee.on("debug.proceed", h)["value"] == "11"
