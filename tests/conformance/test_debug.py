@@ -257,3 +257,27 @@ def test_step_through_stops_in_a_block_of_the_frame(debuggee: Debuggee) -> None:
     assert over["stack"][0]["is_block"] is True
     assert debuggee.on("debug.evaluate", h, code="s")["value"] == "5"
     assert debuggee.on("debug.proceed", h)["value"] == "11"
+
+
+def test_an_expired_session_ends_its_suspended_process(
+    start_images: Callable[..., list[RuntimeInfo]],
+    connect: Callable[[RuntimeInfo], Peer],
+    expect: Expectations,
+) -> None:
+    (info,) = start_images(1, session_ttl=1)
+    leaving = connect(info)
+    if not DEBUG_REQUESTS & set(leaving.hello(info.token).get("capabilities", [])):
+        pytest.skip("the image does not offer the debugger")
+    debuggee = Debuggee(leaving, expect)
+    debuggee.define()
+    before = debuggee.parked()
+    debuggee.debug(f"{debuggee.data['class']} new foo: 1")
+    assert debuggee.parked() == before + 1
+    leaving.close()  # its session is orphaned, then expires one second later
+    staying = connect(info)
+    staying.hello(info.token)
+    counter = Debuggee(staying, expect)
+    deadline = time.monotonic() + 10
+    while counter.parked() != before:
+        assert time.monotonic() < deadline, "the suspended process outlived its session"
+        time.sleep(0.2)
