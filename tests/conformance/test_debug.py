@@ -237,7 +237,7 @@ def test_closing_the_session_during_a_step_ends_the_process(debuggee: Debuggee) 
     before = debuggee.parked()
     h = debuggee.debug(f"{cls} new spin")["debug"]
     step = debuggee.peer.send("debug.step_over", session=debuggee.session, debug=h)
-    time.sleep(0.05)  # the step simulates the long inject:into: meanwhile
+    # the close is read while the step simulates its 200 000 bytecodes (or before it starts)
     close = debuggee.peer.send("session.close", session=debuggee.session)
     replies = {r["id"]: r for r in (debuggee.peer.recv(timeout=30), debuggee.peer.recv(timeout=30))}
     assert replies[close]["type"] == "closed"
