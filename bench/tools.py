@@ -1,6 +1,7 @@
 """Latency of the IDE operations on a real image (docs/protocol.md, "IDE operations").
 
-Run stand-alone: `.venv/bin/python bench/tools.py [--samples 300] [--json out.json]`.
+Run stand-alone: `.venv/bin/python bench/tools.py [--samples 300] [--json out.json]`;
+for Cuis add `--dialect cuis --vm VM --from IMAGE_OR_ZIP --packages DIR`.
 
 In a private temporary STUI_HOME, with one image it starts itself, through `ImageClient`
 as STUI uses it, interleaved in rounds so drift on a busy machine hits every case alike:
@@ -35,6 +36,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 from stui import launcher
+from stui.dialects import DIALECTS, DialectSource
 from stui.launcher.runtime import RuntimeInfo
 from stui.protocol.messages import (
     BrowseClasses,
@@ -74,12 +76,14 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 @contextlib.contextmanager
-def private_image() -> Iterator[RuntimeInfo]:
-    """A fresh image in a temporary STUI_HOME; stopped and removed at the end."""
+def private_image(dialect: str, source: DialectSource | None) -> Iterator[RuntimeInfo]:
+    """A fresh image of the dialect in a temporary STUI_HOME; stopped and removed at the end."""
     home = Path(tempfile.mkdtemp(prefix="stui-bench-tools-"))
     os.environ["STUI_HOME"] = str(home)
     try:
-        launcher.create_image("bench", progress=lambda m: print(f"  {m}", file=sys.stderr))
+        launcher.create_image(
+            "bench", dialect, progress=lambda m: print(f"  {m}", file=sys.stderr), source=source
+        )
         info = launcher.start_image("bench")
         try:
             yield info
@@ -98,8 +102,8 @@ async def measure(fn: Callable[[], Awaitable[object]], n: int) -> list[float]:
     return out
 
 
-async def run(samples: int) -> Timings:
-    with private_image() as info:
+async def run(samples: int, dialect: str, source: DialectSource | None) -> Timings:
+    with private_image(dialect, source) as info:
         async with ImageClient(info.address, info.token, CLIENT) as client:
             session = (await client.session_create("bench")).id
             held = await client.call(
@@ -183,8 +187,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=300, help="samples per case")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--dialect", default="squeak", choices=sorted(DIALECTS))
+    parser.add_argument("--vm", help="the VM to run (cuis: needed, or STUI_CUIS_VM)")
+    parser.add_argument("--from", dest="image", help="the image or zip (cuis: needed, or STUI_CUIS_IMAGE)")  # fmt: skip
+    parser.add_argument("--packages", help="the directory of Network-Kernel.pck.st (cuis)")
     args = parser.parse_args()
-    rows = report(asyncio.run(run(args.samples)))
+    named = [str(Path(p).resolve()) if p else None for p in (args.vm, args.image, args.packages)]
+    source = DialectSource(*named) if any(named) else None
+    print(f"{args.dialect}: {args.samples} samples per case, {ROUNDS} rounds")
+    rows = report(asyncio.run(run(args.samples, args.dialect, source)))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
 

@@ -1,5 +1,6 @@
-"""The debugger on a real Squeak image, through tools.debug (the API the app calls) and
-through `stui debug` driven by a script on stdin, as a person would type it."""
+"""The debugger on a real image of each dialect, through tools.debug (the API the app
+calls) and through `stui debug` driven by a script on stdin, as a person would type it.
+What a dialect legitimately prints differently is data (TEXT), not a branch."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from stui.cli.main import cli
+from stui.errors import InvalidInput
 from stui.launcher.runtime import RuntimeInfo
 from stui.protocol import RemoteError
+from stui.protocol import messages as m
 from stui.tools import debug as dbg
 from stui.tools.outcomes import Evaluated, Failed
 from stui.workbench import Workbench, WorkbenchConfig
@@ -23,6 +26,13 @@ DEFINE = (
 )
 FOO = "foo: n\n\t| a b |\n\ta := n + 1.\n\tself halt.\n\tb := a * 2.\n\t^ b + 1"
 BAR = "bar\n\t^ x foo"
+# Per dialect: the first line `stui debug` prints for a halt (its error class and message).
+TEXT: dict[str, dict[str, str]] = {
+    "squeak": {"halt_line": "Halt: Halt encountered."},
+    "cuis": {"halt_line": "Halt: Halt"},
+}
+# The fixture that starts one image of the dialect (tests/conftest.py).
+RUNNING = {"squeak": "running_image", "cuis": "running_cuis_image"}
 
 
 def stui(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
@@ -30,13 +40,19 @@ def stui(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
     return done.exit_code, done.stdout, done.stderr
 
 
+@pytest.fixture(params=sorted(RUNNING))
+def dialect(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture
-def image(running_image: RuntimeInfo) -> RuntimeInfo:
-    """A running image with the test class and its two methods."""
-    assert stui("eval", "-i", running_image.name, DEFINE)[0] == 0
+def image(dialect: str, request: pytest.FixtureRequest) -> RuntimeInfo:
+    """A running image of the dialect with the test class and its two methods."""
+    running: RuntimeInfo = request.getfixturevalue(RUNNING[dialect])
+    assert stui("eval", "-i", running.name, DEFINE)[0] == 0
     for source in (FOO, BAR):
-        assert stui("compile", "-i", running_image.name, "StuiDebugCli", source)[0] == 0
-    return running_image
+        assert stui("compile", "-i", running.name, "StuiDebugCli", source)[0] == 0
+    return running
 
 
 async def test_the_tools_api_walks_a_halt(image: RuntimeInfo) -> None:
@@ -72,6 +88,18 @@ async def test_the_tools_api_walks_a_halt(image: RuntimeInfo) -> None:
         assert isinstance(after, Evaluated) and after.value == "7"
         failed = await dbg.debug(handle, "3 +")
         assert isinstance(failed, Failed) and failed.kind == "syntax"
+        # what the app's do it uses: offered on Squeak, do mode answers the value too
+        assert dbg.offered(handle)
+        done_it = await dbg.debug(handle, "3 + 4", mode="do")
+        assert isinstance(done_it, Evaluated)
+        with pytest.raises(InvalidInput):
+            await dbg.debug(handle, "3 + 4", mode="inspect")
+        # an image-side session the image forgot is made again, as evaluate does
+        forgotten = handle.image_session_id
+        await handle.client.call(m.SessionClose(session=forgotten))
+        renewed = await dbg.debug(handle, "3 + 5")
+        assert isinstance(renewed, Evaluated) and renewed.value == "8"
+        assert handle.image_session_id != forgotten
 
         at_start = await dbg.debug(handle, "| t | t := 6. t * 7", at_start=True)
         assert isinstance(at_start, dbg.Stopped) and at_start.error is None
@@ -83,14 +111,14 @@ async def test_the_tools_api_walks_a_halt(image: RuntimeInfo) -> None:
         assert isinstance(done, Evaluated) and done.value == "42"
 
 
-def test_stui_debug_where_print_step_next(image: RuntimeInfo) -> None:
+def test_stui_debug_where_print_step_next(image: RuntimeInfo, dialect: str) -> None:
     script = "where\nprint a\nlist\nnext\nprint b\nrestart\nprint b\nreturn 42\ncontinue\n"
     code, out, err = stui(
         "debug", "-i", image.name, "(StuiDebugCli new foo: 3) + 100", stdin=script
     )
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0] == "Halt: Halt encountered."
+    assert lines[0] == TEXT[dialect]["halt_line"]
     assert lines[1] == "> 1 StuiDebugCli>>foo:  [halt]"
     assert ">  1 StuiDebugCli>>foo:" in lines and "   2 UndefinedObject>>DoIt" in lines
     assert "  a = 4" in lines and "  b = nil" in lines  # list shows the variables

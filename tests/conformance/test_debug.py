@@ -92,6 +92,9 @@ def test_halt_suspends_and_steps_move_the_pc(debuggee: Debuggee) -> None:
     assert "halt" in frame["source"][start - 1 : end]
     assert frame["receiver"]["class"] == cls
     assert debuggee.on("debug.evaluate", h, code="a * 10")["value"] == "40"
+    doit = debuggee.on("debug.frame", h, frame=2)  # the do-it's code, mapped too
+    start, end = doit["pc_range"]
+    assert "foo:" in doit["source"][start - 1 : end]
 
     stepped = debuggee.on("debug.step_over", h)  # b := a * 2, then stop at the next send
     assert stepped["type"] == "suspended" and stepped["error"] is None
@@ -205,3 +208,76 @@ def test_debug_it_stops_before_the_first_statement(debuggee: Debuggee) -> None:
             stepped = debuggee.on("debug.step_into", h)
     assert selectors(stepped) == ["twice:", "DoIt"]
     assert debuggee.on("debug.proceed", h)["value"] == "11"
+
+
+def test_a_step_stops_at_an_unhandled_error_only(debuggee: Debuggee) -> None:
+    cls = debuggee.data["class"]
+    handled = debuggee.data["handled"] or "5"  # "": the dialect stops at handled errors too
+    h = debuggee.debug(f"| got | nil halt. got := {handled}. {cls} new bar. got")["debug"]
+    for _ in range(20):
+        stepped = debuggee.on("debug.step_over", h)
+        assert stepped["type"] == "suspended", stepped
+        if stepped["error"] is not None:
+            break
+    assert stepped["error"]["kind"] == "error"
+    assert stepped["error"]["class"] == "MessageNotUnderstood"
+    assert selectors(stepped)[-2:] == ["bar", "DoIt"]
+    assert variables(debuggee.on("debug.frame", h, frame=len(stepped["stack"])))["got"] == "5"
+    assert debuggee.on("debug.abandon", h)["type"] == "abandoned"
+
+
+# After the halt, one step over simulates inject:into: up to the server's step limit.
+SPIN = "spin\n\t| r |\n\tr := 1 to: 100000000.\n\tself halt.\n\t^ r inject: 0 into: [:a :b | a + b]"
+
+
+def test_closing_the_session_during_a_step_ends_the_process(debuggee: Debuggee) -> None:
+    cls = debuggee.data["class"]
+    compiled = debuggee.peer.request("compile", **{"class": cls}, source=SPIN)
+    assert compiled["type"] == "compiled", compiled
+    before = debuggee.parked()
+    h = debuggee.debug(f"{cls} new spin")["debug"]
+    step = debuggee.peer.send("debug.step_over", session=debuggee.session, debug=h)
+    # the close is read while the step simulates its 200 000 bytecodes (or before it starts)
+    close = debuggee.peer.send("session.close", session=debuggee.session)
+    replies = {r["id"]: r for r in (debuggee.peer.recv(timeout=30), debuggee.peer.recv(timeout=30))}
+    assert replies[close]["type"] == "closed"
+    assert (replies[step]["type"], replies[step]["code"]) == ("error", "not_found"), replies[step]
+    debuggee.session = debuggee.peer.request("session.create")["session"]["id"]
+    assert debuggee.parked() == before
+
+
+def test_step_through_stops_in_a_block_of_the_frame(debuggee: Debuggee) -> None:
+    reply = debuggee.evaluate("| s | s := 0. #(5 6) do: [:e | s := s + e]. s", mode="debug")
+    h = reply["debug"]
+    into = debuggee.on("debug.step_through", h)  # do: runs the block: stop inside it
+    assert selectors(into)[0] == "DoIt" and into["stack"][0]["is_block"] is True
+    assert "do:" in selectors(into)
+    assert variables(debuggee.on("debug.frame", h))["e"] == "5"
+    over = debuggee.on("debug.step_over", h)  # s := s + e
+    assert over["stack"][0]["is_block"] is True
+    assert debuggee.on("debug.evaluate", h, code="s")["value"] == "5"
+    assert debuggee.on("debug.proceed", h)["value"] == "11"
+
+
+def test_an_expired_session_ends_its_suspended_process(
+    start_images: Callable[..., list[RuntimeInfo]],
+    connect: Callable[[RuntimeInfo], Peer],
+    expect: Expectations,
+) -> None:
+    (info,) = start_images(1, session_ttl=1)
+    leaving = connect(info)
+    if not DEBUG_REQUESTS & set(leaving.hello(info.token).get("capabilities", [])):
+        pytest.skip("the image does not offer the debugger")
+    debuggee = Debuggee(leaving, expect)
+    debuggee.define()
+    before = debuggee.parked()
+    debuggee.debug(f"{debuggee.data['class']} new foo: 1")
+    assert debuggee.parked() == before + 1
+    leaving.close()  # its session is orphaned, then expires one second later
+    staying = connect(info)
+    staying.hello(info.token)
+    counter = Debuggee(staying, expect)
+    deadline = time.monotonic() + 10
+    while counter.parked() != before:
+        assert time.monotonic() < deadline, "the suspended process outlived its session"
+        time.sleep(0.2)

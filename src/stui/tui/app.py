@@ -32,6 +32,7 @@ from stui.tui.screens.image_detail import ImageDetailScreen
 from stui.tui.screens.sessions import SessionsScreen
 from stui.tui.styles import beside
 from stui.tui.tools.browser import BrowserPanel
+from stui.tui.tools.debugger import DebuggerPanel
 from stui.tui.tools.inspector import InspectorPanel
 from stui.tui.tools.results import ResultsPanel
 from stui.tui.tools.transcript import TranscriptPanel
@@ -57,6 +58,7 @@ TOOL_SCOPES: tuple[tuple[type, keys.Scope], ...] = (
     (InspectorPanel, "inspector"),
     (BrowserPanel, "browser"),
     (ResultsPanel, "results"),
+    (DebuggerPanel, "debugger"),
 )
 
 
@@ -461,6 +463,9 @@ class StuiApp(App[None]):
 
     def action_show_results(self) -> None:
         self.action_show_tool("results")
+
+    def action_show_debugger(self) -> None:
+        self.action_show_tool("debugger")
 
     def action_show_tool(self, tool: Tool) -> None:
         context = self.contexts.get(self.current or "")

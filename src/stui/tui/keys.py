@@ -13,7 +13,8 @@ Keys are chosen to arrive intact in a plain xterm and inside tmux:
 - Ctrl+Space arrives as NUL, which Textual reads as `ctrl+@`.
 - Ctrl+P is print-it; the command palette is F2 (and Alt+X).
 - Ctrl+Shift+letter arrives as Ctrl+letter, so no binding relies on Shift with Ctrl
-  (save image is F6 first; Ctrl+Shift+S only where the terminal tells it apart).
+  (save image is F6 first; Ctrl+Shift+S only where the terminal tells it apart; debug it
+  is Alt+Shift+D first, Ctrl+Shift+D second).
 - F6 and F7 are TextArea's select-line and select-all: save image and recover changes
   are priority bindings, so they win when the focus is in an editor.
 
@@ -29,7 +30,15 @@ from typing import Literal
 from textual.binding import Binding
 
 Scope = Literal[
-    "app", "workspace", "images", "sessions", "transcript", "inspector", "browser", "results"
+    "app",
+    "workspace",
+    "images",
+    "sessions",
+    "transcript",
+    "inspector",
+    "browser",
+    "results",
+    "debugger",
 ]
 
 # What Alt+1..9 (ESC 1..9) arrives as: Textual's names of the Option+digit characters.
@@ -60,6 +69,7 @@ SCOPE_TITLES: dict[Scope, str] = {
     "inspector": "Inspector",
     "browser": "Class browser",
     "results": "Senders, implementors, references",
+    "debugger": "Debugger",
 }
 
 
@@ -108,13 +118,14 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("show_browser", "alt+o", "Show the class browser", "app"),
     KeySpec("show_inspector", "alt+j", "Show the inspector", "app"),
     KeySpec("show_results", "alt+u", "Show the search results", "app"),
+    KeySpec("show_debugger", "alt+z", "Show the debugger", "app"),
     KeySpec("find_class", "alt+f", "Find a class and browse it", "app"),
     KeySpec(
         "save_image",
         "f6,ctrl+shift+s",
         "Save the image",
         "app",
-        priority=True,
+        priority=True,  # an editor would take F6 as select line
         note="Ctrl+Shift+S only where the terminal tells it from Ctrl+S",
     ),
     KeySpec(
@@ -147,6 +158,13 @@ TABLE: tuple[KeySpec, ...] = (
         "workspace",
         show=True,
         note="also Ctrl+I where the terminal tells it from Tab",
+    ),
+    KeySpec(
+        "debug_it",
+        "alt+shift+d,ctrl+shift+d",
+        "Debug it: stop before the first statement",
+        "workspace",
+        note="Ctrl+Shift+D only where the terminal tells it from Ctrl+D",
     ),
     KeySpec("interrupt", "escape", "Interrupt the running evaluation", "workspace"),
     KeySpec(
@@ -201,6 +219,47 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("new_class", "alt+k", "New class (a definition to fill in)", "browser"),
     KeySpec("new_method", "alt+y", "New method in the protocol", "browser"),
     KeySpec("remove", "delete", "Remove the method or class (asks first)", "browser"),
+    # the debugger
+    KeySpec("step_into", "alt+s", "Step into the next send", "debugger", show=True, short="Into"),
+    KeySpec("step_over", "alt+v", "Step over the next send", "debugger", show=True, short="Over"),
+    KeySpec(
+        "step_through",
+        "alt+h",
+        "Step through: over, but into blocks of this method",
+        "debugger",
+        show=True,
+        short="Through",
+    ),
+    KeySpec(
+        "restart",
+        "alt+shift+r",
+        "Restart the selected frame",
+        "debugger",
+        show=True,
+        short="Restart",
+    ),
+    KeySpec(
+        "return_value",
+        "alt+shift+t",
+        "Return a value from the selected frame",
+        "debugger",
+        short="Return",
+    ),
+    KeySpec("proceed", "alt+shift+p", "Proceed", "debugger", show=True),
+    KeySpec(
+        "abandon", "alt+shift+a", "Abandon the evaluation", "debugger", show=True, short="Abandon"
+    ),
+    KeySpec(
+        "accept",
+        "ctrl+s",
+        "Accept the edited method: the frame restarts",
+        "debugger",
+        show=True,
+        short="Accept",
+    ),
+    KeySpec("inspect_variable", "enter", "Inspect the selected variable", "debugger"),
+    KeySpec("focus_pane", "alt+k", "Go to the evaluate-in-frame pane", "debugger"),
+    KeySpec("next_suspension", "alt+q", "Next suspended evaluation of this image", "debugger"),
     # the search results
     KeySpec("open_ref", "enter", "Open the method in the browser", "results", show=True),
     KeySpec("back", "escape,f3", "Back to the workspace", "sessions", show=True),

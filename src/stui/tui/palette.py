@@ -18,7 +18,7 @@ from stui.tui import keys
 if TYPE_CHECKING:
     from stui.tui.app import StuiApp
 
-TOOL_SCOPES = ("transcript", "inspector", "browser", "results")
+TOOL_SCOPES = ("transcript", "inspector", "browser", "results", "debugger")
 SKIPPED = {"command_palette", "copy_or_interrupt"}  # the palette itself; Ctrl+C's copy
 
 

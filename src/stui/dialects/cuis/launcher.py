@@ -40,7 +40,9 @@ SERVER_SOURCES = (
     "browse.st",
     "edit.st",
     "search.st",
+    "debug.st",
     "transcript.st",
+    "digest.st",
     "image.st",
 )
 START_SCRIPT = "stui-start.st"

@@ -48,7 +48,7 @@ class HelpSection:
     rows: list[HelpRow] = field(default_factory=list)
 
 
-SELECTING = frozenset({"select", "select_cursor"})  # a list's Enter: its panel acts on it
+SELECTING = frozenset({"select", "select_cursor"})  # a list's own Enter
 
 
 def help_sections(
@@ -57,22 +57,16 @@ def help_sections(
     """The active bindings grouped: the focused tool's actions, its widgets' own keys,
     any other table scope in the focus chain, then what works everywhere.
 
-    A list's own Enter (select) shadows its panel's Enter binding, but the panel acts on
-    the selection (the inspector dives, the results open the method): such a key is
-    shown with the panel's action.
+    A list's own Enter (select) shadows its panel's Enter binding, but some panels act
+    on the selection (the inspector dives, the results open the method): a panel says
+    so in `SELECT_RUNS` (list id -> action), and the key shows with that action.
     """
-    selected_by = {
-        key: spec
-        for spec in keys.TABLE
-        if spec.scope == scope
-        for key in keymap.get(f"{spec.scope}.{spec.id}", spec.keys).split(",")
-    }
     groups: dict[tuple[int, str], list[tuple[str, ActiveBinding, keys.KeySpec | None]]] = {}
     for key, active_binding in active.items():
         node, binding = active_binding.node, active_binding.binding
         spec = SPECS.get(binding.id or "")
-        if spec is None and binding.action in SELECTING and key in selected_by:
-            spec = selected_by[key]
+        if spec is None and binding.action in SELECTING:
+            spec = _selection_runs(node, scope)
         if spec is None and binding.system:
             continue  # Textual's own fallbacks (quit hints and the like)
         action = spec.action if spec else binding.action
@@ -87,6 +81,15 @@ def help_sections(
         section.rows.sort(key=lambda r: r.order)
         section.rows = _fold_switches(section.rows)
     return sorted(sections.values(), key=lambda s: _section_rank(s.title, scope))
+
+
+def _selection_runs(node: DOMNode, scope: keys.Scope) -> keys.KeySpec | None:
+    """The table action a list's selection runs, as its panel declares it."""
+    for ancestor in node.ancestors:
+        action = getattr(ancestor, "SELECT_RUNS", {}).get(node.id or "")
+        if action is not None:
+            return SPECS.get(f"{scope}.{action}")
+    return None
 
 
 def _row(

@@ -9,7 +9,7 @@ showing its progress, and each cleanup is recorded in the cleanup history.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -47,6 +47,7 @@ def size_text(n: int) -> str:
 class SessionsScreen(Screen[None]):
     DEFAULT_CSS = beside(__file__)
     BINDINGS = keys.bindings("sessions")
+    SELECT_RUNS: ClassVar = {"sessions": "restore"}  # Enter on a row (F1 help reads this)
 
     def __init__(self, *, live: bool = True) -> None:
         super().__init__()

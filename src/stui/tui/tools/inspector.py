@@ -47,6 +47,7 @@ Row = m.ValueRef | MoreRow | None
 class InspectorPanel(Vertical):
     DEFAULT_CSS = beside(__file__)
     BINDINGS: ClassVar = keys.bindings("inspector")
+    SELECT_RUNS: ClassVar = {"fields": "dive"}  # Enter on a field (F1 help reads this)
 
     def __init__(self, context: ImageContext, *, id: str | None = None) -> None:
         super().__init__(id=id)

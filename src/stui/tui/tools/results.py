@@ -24,6 +24,7 @@ Entry = m.MethodRef | str  # a method, or a class name
 class ResultsPanel(Vertical):
     DEFAULT_CSS = beside(__file__)
     BINDINGS: ClassVar = keys.bindings("results")
+    SELECT_RUNS: ClassVar = {"results-list": "open_ref"}  # Enter on an entry (F1 help)
 
     def __init__(self, context: ImageContext, *, id: str | None = None) -> None:
         super().__init__(id=id)
