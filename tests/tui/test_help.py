@@ -94,6 +94,29 @@ async def test_help_shows_the_keys_the_config_chose(start_images) -> None:
         assert sections["Everywhere"]["Save the image"] == "F11"
 
 
+async def test_help_in_the_debugger_says_what_enter_does_in_each_list(start_images) -> None:
+    start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        ed = await ready(app)
+        ed.text = "nil stuiNoSuchMessage"
+        ed.move_cursor((0, len(ed.text)))
+        await pilot.press("ctrl+p")
+        area = app.contexts[app.current].area
+        panel = area.debugger
+        await until(lambda: area.tool == "debugger" and panel.current is not None, what="debugger")
+        panel._stack.focus()
+        await asyncio.sleep(0.05)
+        sections = await help_for(app, pilot)
+        assert next(iter(sections)) == "Debugger"
+        assert sections["Debugger"]["Step into the next send"] == "Alt+S"
+        assert "Inspect the selected variable" not in sections["Debugger"]  # not the stack's
+        panel._variables.focus()
+        await asyncio.sleep(0.05)
+        sections = await help_for(app, pilot)
+        assert sections["Debugger"]["Inspect the selected variable"] == "Enter"
+
+
 async def test_help_in_the_sessions_panel(start_images) -> None:
     start_images(1)
     app = StuiApp(quick_config())
