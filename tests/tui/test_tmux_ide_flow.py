@@ -27,8 +27,10 @@ REPORT = ("report", "^ self total: #(1 2 3)")
 
 
 def replace_editor_text(tmux: Tmux, lines: tuple[str, ...]) -> None:
-    """Select all (F7 in an editor) and type the lines over it."""
-    tmux.keys("F7")
+    """Empty the editor and type the lines. F7 is recover changes (it wins over the
+    editor's select all), so: up to the first line, then Ctrl+K, which deletes to the
+    line's end, and the emptied line on the next press."""
+    tmux.keys(*["Up"] * 30, "Home", *["C-k"] * 40)
     for i, line in enumerate(lines):
         if i:
             tmux.keys("Enter")
