@@ -30,6 +30,7 @@ from stui.images.sync import ensure_image_session
 from stui.protocol import Event, ProtocolError, RemoteError, Unknown
 from stui.sessions.manager import SessionManager
 from stui.sessions.records import CleanupRecord, Reconnection, Session, SessionInfo
+from stui.sessions.state import TransferKind
 from stui.sessions.store import SessionStore, default_path
 from stui.status import ConnectionStatus
 from stui.transport import ImageClient, TransportError
@@ -334,6 +335,28 @@ class Workbench:
         self._publish(SessionsChanged(info.image_id))
         return info
 
+    async def clone_session(self, ref: str, to_image: str, label: str | None = None) -> Session:
+        """A new session on `to_image` with the client state of session `ref`
+        (workspaces, history); its workspace variables stay in the source's image."""
+        return await self._transfer(ref, to_image, "clone", label)
+
+    async def move_session(self, ref: str, to_image: str) -> Session:
+        """Re-bind session `ref` to `to_image`, explicitly: its workspace variables do not
+        travel (the answer's last transfer names them); its old image-side session is
+        left to expire in the source image."""
+        return await self._transfer(ref, to_image, "move", None)
+
+    async def _transfer(
+        self, ref: str, to_image: str, kind: TransferKind, label: str | None
+    ) -> Session:
+        info = self.sessions.find_session(ref)
+        target = await self.image_id(to_image)
+        session = self.sessions.transfer_session(info.id, target, kind, label)
+        self._pending_restarts.pop(info.id, None)  # a restart of the source is moot now
+        self._publish(SessionsChanged(info.image_id))
+        self._publish(SessionsChanged(target))
+        return session
+
     def cleanup_orphaned(
         self, image_id: str | None = None, older_than: timedelta | None = None
     ) -> CleanupRecord:
@@ -348,7 +371,8 @@ class Workbench:
 
         `ref` names a session by id, label or unique id prefix; without it, the image's
         most recently used open session, or a new one. `image` may be None with a `ref`:
-        the session's own image is used. A session never moves to another image.
+        the session's own image is used. A session never moves to another image here:
+        only `move_session` re-binds one, explicitly.
         """
         info = self.sessions.find_session(ref) if ref is not None else None
         if image is None:
