@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from stui.cli.main import cli
 from stui.launcher.runtime import RuntimeInfo
+from stui.protocol import EvalMode
 from stui.sessions import (
     HistoryEntry,
     InvalidArgument,
@@ -26,7 +27,9 @@ from stui.sessions import (
     SessionStore,
 )
 from stui.sessions.state import decode_state
-from stui.workbench import Workbench, WorkbenchConfig
+from stui.tools.evaluate import HistoryBatch
+from stui.tools.outcomes import Evaluated
+from stui.workbench import SessionHandle, Workbench, WorkbenchConfig
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -155,3 +158,22 @@ def test_clone_and_move_between_real_images(
     assert code == 1 and "already on that image" in out
     code, out = stui("sessions", "clone", clone, "--to", "nowhere")
     assert code == 3 and "nowhere" in out
+
+
+def test_a_history_batch_writes_the_others_when_one_session_refuses(
+    manager: SessionManager,
+) -> None:
+    """Broadcast rows are recorded together; a session closed meanwhile refuses only its
+    own entry (the handles are stand-ins: recording never touches the client)."""
+    kept, closed = manager.create_session(A), manager.create_session(B)
+    batch = HistoryBatch(manager)
+    for session in (kept, closed):
+        handle = SessionHandle("x", session.image_id, session.id, "s-1", None, None, manager)  # type: ignore[arg-type]
+        batch.add(handle, "y := 7", EvalMode.PRINT, Evaluated("7", "SmallInteger", False, 0))
+    manager.close_session(closed.id)
+    refused = batch.flush()
+    assert list(refused) == [closed.id] and "closed" in refused[closed.id]
+    state = manager.get_session(kept.id).state
+    assert [h.code for h in state.history] == ["y := 7"] and state.variables == ["y"]
+    assert manager.get_session(closed.id).state.history == []
+    assert batch.flush() == {}

@@ -22,7 +22,7 @@ All operations see only the sessions of this manager's `client_id`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,11 +46,19 @@ from stui.sessions.records import (
     SessionInfo,
     SessionStatus,
 )
-from stui.sessions.state import SessionState, Transfer, TransferKind, encode_state
+from stui.sessions.state import (
+    HistoryEntry,
+    SessionState,
+    Transfer,
+    TransferKind,
+    encode_state,
+)
 from stui.sessions.store import SessionStore, StoreTx, encoded_size
 from stui.sessions.timestamps import Clock, from_text, to_text, utc_now
 from stui.status import ConnectionStatus
 
+# One evaluation to record: the session id, its history entry, the variables it bound.
+Evaluation = tuple[str, HistoryEntry, Iterable[str]]
 OPEN_STATUSES: tuple[SessionStatus, ...] = ("active", "detached", "orphaned")
 MAX_LABEL = 200
 MAX_REASON = 1000
@@ -175,6 +183,33 @@ class SessionManager:
                 last_seen_at=now,
             )
             return self._info(tx, session_id)
+
+    def record_evaluations(self, entries: Sequence[Evaluation], limit: int) -> None:
+        """Append evaluations to their sessions' histories (each kept to its last `limit`
+        entries) and add the workspace variables they bound, all in one transaction: a
+        broadcast to fifty images writes once, not fifty times.
+
+        A closed or unknown session refuses the whole batch, and nothing is written.
+        """
+        with self.store.write() as tx:
+            states: dict[str, SessionState] = {}
+            for session_id, entry, bound in entries:
+                if session_id not in states:
+                    session = self._load(tx, check_session_id(session_id))
+                    _not_closed(session)
+                    states[session_id] = session.state
+                state = states[session_id]
+                variables = sorted({*state.variables, *bound}) if bound else state.variables
+                states[session_id] = msgspec.structs.replace(
+                    state, history=[*state.history, entry][-limit:], variables=variables
+                )
+            now = to_text(self._now())
+            for session_id, state in states.items():
+                text = encode_state(state)
+                tx.update_session(
+                    session_id, state=text, state_bytes=encoded_size(text),
+                    updated_at=now, last_seen_at=now,
+                )  # fmt: skip
 
     def bind_image_session(self, session_id: str, image_session_id: str | None) -> SessionInfo:
         """Record the image-side session (`s-…`) that serves this session (None: none)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import weakref
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -72,6 +73,11 @@ class Workbench:
         self._changed: dict[str, ImageEntry] = {}  # to publish at the next tick, in order
         self._publish_timer: asyncio.TimerHandle | None = None
         self._started = False
+        # Per live connection: its reconnection was handled, these sessions are attached.
+        self._brought_back: weakref.WeakSet[ImageClient] = weakref.WeakSet()
+        self._attached: weakref.WeakKeyDictionary[ImageClient, set[str]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -386,16 +392,19 @@ class Workbench:
                 f"session {ref} belongs to image {self.image_name(info.image_id)}, not {image}; "
                 "its variables live there (clone or move it explicitly)"
             )
-        back = self.sessions.handle_reconnection(
-            identity.image_id, identity.instance_id, activate=False
-        )
+        back = None
+        if client not in self._brought_back:  # once per connection, not per session
+            back = self.sessions.handle_reconnection(
+                identity.image_id, identity.instance_id, activate=False
+            )
+            self._brought_back.add(client)
         session = self._pick_session(identity.image_id, info, label)
         notice = self._pending_restarts.pop(session.id, None)
-        if back.instance_changed:
+        if back is not None and back.instance_changed:
             notice = self._restart_notice(image, back, session)
         if notice is not None:
             session = self.sessions.get_session(session.id)
-        image_session = await ensure_image_session(client, self.sessions, session)
+        image_session = await self._attach(client, session)
         return SessionHandle(
             image=image,
             image_id=identity.image_id,
@@ -406,6 +415,17 @@ class Workbench:
             sessions=self.sessions,
             restarted=notice,
         )
+
+    async def _attach(self, client: ImageClient, session: Session) -> str:
+        """The session's image-side session, attached on this connection: the attach
+        round trip is made once per connection (one that expired meanwhile is made
+        again by the evaluation that finds it gone)."""
+        attached = self._attached.setdefault(client, set())
+        if session.image_session_id is not None and session.image_session_id in attached:
+            return session.image_session_id
+        image_session = await ensure_image_session(client, self.sessions, session)
+        attached.add(image_session)
+        return image_session
 
     def _pick_session(self, image_id: str, info: SessionInfo | None, label: str | None) -> Session:
         if info is not None:
