@@ -13,15 +13,13 @@ import asyncio
 from collections.abc import Callable
 from typing import ClassVar
 
-import msgspec
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from stui.errors import StuiError
 from stui.protocol import messages as m
-from stui.sessions.records import SessionInfo
-from stui.sessions.state import SessionState
+from stui.sessions.records import Session, SessionInfo
 from stui.tui import keys
 from stui.tui.config import THEMES, TuiConfig, load_config, save_theme
 from stui.tui.context import ImageContext
@@ -269,11 +267,24 @@ class StuiApp(App[None]):
         # The sessions panel is still closing: focus once the main screen is back.
         self.set_timer(0.1, self.contexts[name].workspace.focus_editor)
 
-    async def clone_session(self, info: SessionInfo, target: str) -> None:
-        source = self.wb.sessions.get_session(info.id).state
-        session = await self.wb.create_session(target, label=f"clone of {info.id[:8]}")
-        state = SessionState(buffers=dict(source.buffers), selections=dict(source.selections))
-        self.wb.sessions.save_state(session.id, msgspec.structs.replace(state))
+    async def clone_session(self, info: SessionInfo, target: str) -> Session:
+        """A new session on `target` with this one's workspaces and history."""
+        self._flush_session(info.id)
+        return await self.wb.clone_session(info.id, target, label=f"clone of {info.id[:8]}")
+
+    async def move_session(self, info: SessionInfo, target: str) -> Session:
+        """Re-bind the session to `target`; the workspace that showed it lets it go (its
+        variables stay behind in the source image)."""
+        self._flush_session(info.id)
+        moved = await self.wb.move_session(info.id, target)
+        self.session_closed(info.id)
+        return moved
+
+    def _flush_session(self, session_id: str) -> None:
+        """Save what is typed in the workspace showing this session, before it travels."""
+        for context in self.contexts.values():
+            if context.session_id == session_id:
+                context.flush()
 
     def session_closed(self, session_id: str) -> None:
         for context in self.contexts.values():

@@ -172,6 +172,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("cleanup_image", "o", "Clean up this image's orphaned sessions", "sessions", show=True),
     KeySpec("cleanup_age", "a", "Clean up orphaned sessions by age", "sessions", show=True),
     KeySpec("clone", "k", "Clone the workspace to another image", "sessions", show=True),
+    KeySpec("move", "m", "Move the session to another image (variables stay)", "sessions"),
     KeySpec("cleanup_history", "h", "Cleanup history", "sessions", show=True),
     KeySpec("refresh", "f5", "Refresh", "sessions"),
     # the Transcript
