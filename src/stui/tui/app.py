@@ -20,10 +20,12 @@ from textual.widgets import ContentSwitcher, Footer, Static
 from stui.errors import StuiError
 from stui.protocol import messages as m
 from stui.sessions.records import Session, SessionInfo
+from stui.tools.broadcast import broadcast, image_names, reachable_images
 from stui.tui import keys
 from stui.tui.config import THEMES, TuiConfig, load_config, save_theme
 from stui.tui.context import ImageContext
 from stui.tui.palette import StuiCommands
+from stui.tui.screens.broadcast_view import BroadcastScreen
 from stui.tui.screens.dialogs import ConfirmScreen, Field, FormScreen
 from stui.tui.screens.help import HelpScreen
 from stui.tui.screens.image_detail import ImageDetailScreen
@@ -95,6 +97,7 @@ class StuiApp(App[None]):
         self._own_workbench = workbench is None
         self.live = live
         self.contexts: dict[str, ImageContext] = {}
+        self._broadcast_images: list[str] = []  # the last broadcast's images, offered again
         self.notices: list[str] = []  # the workbench's notices, as shown, oldest first
         self.current: str | None = None
         self.keymap_, self._key_warnings = keys.keymap(self.config.keys)
@@ -238,6 +241,40 @@ class StuiApp(App[None]):
 
     def on_images_sidebar_detail_wanted(self, event: ImagesSidebar.DetailWanted) -> None:
         self._show_detail(event.name)
+
+    def on_workspace_broadcast_wanted(self, event: Workspace.BroadcastWanted) -> None:
+        """Ask which images (the last choice, else every reachable one), then print the
+        code in all of them at once and show one row per image."""
+        default = self._broadcast_images or reachable_images(self.wb)
+        if not default:
+            self.notify("No image is running to evaluate in.", severity="warning")
+            return
+        code = event.code
+
+        def chosen(values: dict[str, str] | None) -> None:
+            if values:
+                self.run_worker(self._broadcast(code, values["images"]), group="broadcast")
+
+        first = code.strip().splitlines()[0]
+        self.push_screen(
+            FormScreen(
+                "Print it in many images",
+                [Field("images", "Images (comma-separated)", value=",".join(default))],
+                ok="Print it",
+                hint=f"Each image evaluates in its own latest session: {first[:50]}",
+            ),
+            chosen,
+        )
+
+    async def _broadcast(self, code: str, images: str) -> None:
+        try:
+            names = image_names(images.split(","))
+            rows = await broadcast(self.wb, names, code, m.EvalMode.PRINT)
+        except StuiError as e:
+            self.notify(f"Print it in many images: {e}", severity="error")
+            return
+        self._broadcast_images = names
+        self.push_screen(BroadcastScreen(code, rows))
 
     def on_workspace_evaluating(self, event: Workspace.Evaluating) -> None:
         if event.workspace.image == self.current:

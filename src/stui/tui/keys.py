@@ -139,6 +139,12 @@ TABLE: tuple[KeySpec, ...] = (
         show=True,
         note="also Ctrl+I where the terminal tells it from Tab",
     ),
+    KeySpec(
+        "broadcast_it",
+        "alt+shift+p",
+        "Print it in many images (one row per image)",
+        "workspace",
+    ),
     KeySpec("interrupt", "escape", "Interrupt the running evaluation", "workspace"),
     KeySpec(
         "copy_or_interrupt", "ctrl+c", "Interrupt the running evaluation, else copy", "workspace"
