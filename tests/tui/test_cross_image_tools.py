@@ -4,12 +4,17 @@ one row per image; the diff view from the palette; copy to image from the browse
 from __future__ import annotations
 
 from tests.tui.conftest import SIZE, quick_config, ready, until
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, OptionList
 
 from stui import launcher
+from stui.protocol import messages as m
+from stui.status import ConnectionStatus
+from stui.tools.diff import name_of
+from stui.tools.edit import compile_method
 from stui.tui.app import StuiApp
 from stui.tui.screens.broadcast_view import BroadcastScreen
 from stui.tui.screens.dialogs import FormScreen
+from stui.tui.screens.diff_view import DiffScreen
 
 
 async def test_print_it_in_many_images_shows_one_row_per_image(start_images) -> None:
@@ -22,6 +27,7 @@ async def test_print_it_in_many_images_shows_one_row_per_image(start_images) -> 
         ed.move_cursor((0, 5))
         await pilot.press("alt+shift+p")
         await until(lambda: isinstance(app.screen, FormScreen), what="the images dialog")
+        await pilot.pause()
         offered = app.screen.query_one(Input).value.split(",")
         assert offered[:2] == names[:2]
         app.screen.query_one(Input).value = ",".join(names)
@@ -44,4 +50,55 @@ async def test_print_it_in_many_images_shows_one_row_per_image(start_images) -> 
         await until(lambda: not isinstance(app.screen, BroadcastScreen), what="back")
         await pilot.press("alt+shift+p")
         await until(lambda: isinstance(app.screen, FormScreen), what="the dialog again")
+        await pilot.pause()
         assert app.screen.query_one(Input).value == ",".join(names)  # the last choice
+
+
+async def compile_in(app: StuiApp, image: str, source: str) -> None:
+    await app.wb.wait_for(image, ConnectionStatus.CONNECTED)
+    done = await compile_method(await app.wb.client(image), "Object", source, category="x")
+    assert isinstance(done, m.Compiled), done
+
+
+async def test_the_diff_view_opens_from_the_palette(start_images) -> None:
+    a, b = (info.name for info in start_images(2))
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, a)
+        await compile_in(app, a, "stuiCrossProbe\n\t^ 'as in a'")
+        await compile_in(app, b, "stuiCrossProbe\n\t^ 'as in b'")
+        await compile_in(app, b, "stuiCrossOnlyB\n\t^ 2")
+        await pilot.press("f2")
+        await pilot.press(*"Compare the code")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, FormScreen), what="the diff dialog")
+        assert app.screen.title_text == "Compare the code of two images"
+        await pilot.pause()
+        app.screen.query_one("#field-scope", Input).value = "Object"
+        await pilot.click("#ok")
+        await until(lambda: isinstance(app.screen, DiffScreen), timeout=20, what="the diff")
+        screen = app.screen
+        assert (screen.result.a, screen.result.b) == (a, b)
+        assert [name_of(d) for d in screen.result.differences] == [
+            "Object>>stuiCrossOnlyB",
+            "Object>>stuiCrossProbe",
+        ]
+        assert "+\t^ 2" in screen.shown  # the first one is shown
+        listing = screen.query_one(OptionList)
+        await pilot.press("down")
+        await until(lambda: listing.highlighted == 1)
+        assert f"--- {a}:Object>>stuiCrossProbe" in screen.shown
+        assert "-\t^ 'as in a'" in screen.shown and "+\t^ 'as in b'" in screen.shown
+        await pilot.press("escape")
+        await until(lambda: not isinstance(app.screen, DiffScreen), what="back")
+        app.action_diff_images()
+        await until(lambda: isinstance(app.screen, FormScreen), what="the dialog again")
+        await pilot.pause()
+        app.screen.query_one("#field-scope", Input).value = "Object>>x y"
+        await pilot.click("#ok")
+        await until(lambda: any("Compare:" in n for n in notices(app)), what="the refusal")
+
+
+def notices(app: StuiApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]

@@ -17,16 +17,18 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Footer, Static
 
-from stui.errors import StuiError
+from stui.errors import InvalidInput, StuiError
 from stui.protocol import messages as m
 from stui.sessions.records import Session, SessionInfo
 from stui.tools.broadcast import broadcast, image_names, reachable_images
+from stui.tools.diff import diff
 from stui.tui import keys
 from stui.tui.config import THEMES, TuiConfig, load_config, save_theme
 from stui.tui.context import ImageContext
 from stui.tui.palette import StuiCommands
 from stui.tui.screens.broadcast_view import BroadcastScreen
 from stui.tui.screens.dialogs import ConfirmScreen, Field, FormScreen
+from stui.tui.screens.diff_view import DiffScreen, scope_of
 from stui.tui.screens.help import HelpScreen
 from stui.tui.screens.image_detail import ImageDetailScreen
 from stui.tui.screens.sessions import SessionsScreen
@@ -533,6 +535,48 @@ class StuiApp(App[None]):
             ),
             entered,
         )
+
+    def action_diff_images(self) -> None:
+        """Ask for two images and a scope, then show what differs (tools.diff)."""
+        names = tuple(v.name for v in self.wb.images())
+        if len(names) < 2:
+            self.notify("Comparing needs two images.", severity="warning")
+            return
+        first = self.current if self.current in names else names[0]
+        second = next(n for n in names if n != first)
+
+        def chosen(values: dict[str, str] | None) -> None:
+            if values:
+                self.run_worker(self._diff(values["a"], values["b"], values["scope"]), group="diff")
+
+        self.push_screen(
+            FormScreen(
+                "Compare the code of two images",
+                [
+                    Field("a", "From image", value=first, choices=names),
+                    Field("b", "To image", value=second, choices=names),
+                    Field(
+                        "scope",
+                        "Class, Class>>selector or category:Pattern (empty: every class)",
+                        placeholder="Point, Point>>x, category:Kernel-*",
+                    ),
+                ],
+                ok="Compare",
+            ),
+            chosen,
+        )
+
+    async def _diff(self, a: str, b: str, scope_text: str) -> None:
+        try:
+            if a == b:
+                raise InvalidInput("choose two different images")
+            scope = scope_of(scope_text)
+            self.notify(f"Comparing {a} with {b}…", timeout=2)
+            result = await diff(self.wb, a, b, scope)
+        except StuiError as e:
+            self.notify(f"Compare: {e}", severity="error")
+            return
+        self.push_screen(DiffScreen(result))
 
     def action_save_image(self) -> None:
         context = self.contexts.get(self._target() or "")

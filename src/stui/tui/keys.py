@@ -107,6 +107,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("show_inspector", "alt+j", "Show the inspector", "app"),
     KeySpec("show_results", "alt+u", "Show the search results", "app"),
     KeySpec("find_class", "alt+f", "Find a class and browse it", "app"),
+    KeySpec("diff_images", "alt+shift+d", "Compare the code of two images (diff)", "app"),
     KeySpec(
         "save_image",
         "f6,ctrl+shift+s",
