@@ -7,13 +7,15 @@ from tests.tui.conftest import SIZE, quick_config, ready, until
 from textual.widgets import DataTable, Input, OptionList
 
 from stui import launcher
+from stui.protocol import NotFound
 from stui.protocol import messages as m
 from stui.status import ConnectionStatus
+from stui.tools import browse
 from stui.tools.diff import name_of
-from stui.tools.edit import compile_method
+from stui.tools.edit import compile_method, define_class
 from stui.tui.app import StuiApp
 from stui.tui.screens.broadcast_view import BroadcastScreen
-from stui.tui.screens.dialogs import FormScreen
+from stui.tui.screens.dialogs import ConfirmScreen, FormScreen
 from stui.tui.screens.diff_view import DiffScreen
 
 
@@ -102,3 +104,62 @@ async def test_the_diff_view_opens_from_the_palette(start_images) -> None:
 
 def notices(app: StuiApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
+
+
+DEMO = (
+    "Object subclass: #StuiCopyDemo instanceVariableNames: 'n' classVariableNames: '' "
+    "poolDictionaries: '' category: 'Stui-CopyDemo'"
+)
+
+
+async def source_in(app: StuiApp, image: str, selector: str) -> str | None:
+    client = await app.wb.client(image)
+    try:
+        return (await browse.method(client, "StuiCopyDemo", selector)).source
+    except NotFound:
+        return None
+
+
+async def test_copy_to_image_from_the_browser_shows_the_steps_first(start_images) -> None:
+    a, b = (info.name for info in start_images(2))
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, a)
+        await app.wb.wait_for(b, ConnectionStatus.CONNECTED)
+        source = await app.wb.client(a)
+        assert isinstance(await define_class(source, DEMO), m.ClassDefined)
+        await compile_method(source, "StuiCopyDemo", "double: x\n\t^ x * 2", category="demo")
+        await pilot.press("alt+o")
+        panel = app.contexts[a].area.browser
+        await until(lambda: panel.loaded, what="the categories")
+        assert await panel.open_class("StuiCopyDemo")
+        panel.focus_main()
+
+        await pilot.press("alt+shift+c")
+        await until(lambda: isinstance(app.screen, FormScreen), what="the target dialog")
+        await pilot.pause()
+        await pilot.click("#ok")
+        await until(lambda: isinstance(app.screen, ConfirmScreen), what="the plan")
+        assert "StuiCopyDemo\n  StuiCopyDemo>>double:" in app.screen.body
+        assert "overwrites" not in app.screen.body
+        await pilot.press("y")
+        await until(lambda: any("Copied 2" in n for n in notices(app)), what="the copy")
+        assert await source_in(app, b, "double:") == "double: x\n\t^ x * 2"
+
+        # b's method now differs: the plan says it overwrites, and a no changes nothing
+        target = await app.wb.client(b)
+        await compile_method(target, "StuiCopyDemo", "double: x\n\t^ x + x", category="demo")
+        assert await panel.open_class("StuiCopyDemo", selector="double:")
+        panel.focus_main()
+        for answer, expected in (("n", "double: x\n\t^ x + x"), ("y", "double: x\n\t^ x * 2")):
+            await pilot.press("alt+shift+c")
+            await until(lambda: isinstance(app.screen, FormScreen), what="the target dialog")
+            await pilot.pause()
+            await pilot.click("#ok")
+            await until(lambda: isinstance(app.screen, ConfirmScreen), what="the plan")
+            assert app.screen.body.startswith("  StuiCopyDemo>>double:  (overwrites)")
+            await pilot.press(answer)
+            await until(lambda: not isinstance(app.screen, ConfirmScreen))
+            if answer == "y":
+                await until(lambda: any("Copied 1" in n for n in notices(app)), what="copied")
+            assert await source_in(app, b, "double:") == expected

@@ -200,6 +200,12 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("new_class", "alt+k", "New class (a definition to fill in)", "browser"),
     KeySpec("new_method", "alt+y", "New method in the protocol", "browser"),
     KeySpec("remove", "delete", "Remove the method or class (asks first)", "browser"),
+    KeySpec(
+        "copy_to_image",
+        "alt+shift+c",
+        "Copy to image…: the method, else the class (shows the steps first)",
+        "browser",
+    ),
     # the search results
     KeySpec("open_ref", "enter", "Open the method in the browser", "results", show=True),
     KeySpec("back", "escape,f3", "Back to the workspace", "sessions", show=True),

@@ -21,9 +21,11 @@ from textual.widgets.text_area import Selection as TextSelection
 from stui.errors import StuiError
 from stui.protocol import messages as m
 from stui.tools import browse, edit
+from stui.tools.code_scope import CodeScope
 from stui.tui import keys
 from stui.tui.screens.dialogs import ConfirmScreen, TextScreen
 from stui.tui.styles import beside
+from stui.tui.tools import copy_to_image
 from stui.tui.widgets.editor import SmalltalkEditor
 
 if TYPE_CHECKING:
@@ -408,6 +410,16 @@ class BrowserPanel(Vertical):
             self.editor.focus()
 
         await self._leave_then("methods", template)
+
+    def action_copy_to_image(self) -> None:
+        """Copy the selected method, else the selected class, into another image."""
+        if self.cls is None:
+            self._show_error("Choose a class (or a method) to copy first.")
+            return
+        scope = CodeScope(class_name=self.cls, side=self.side, selector=self.selector)
+        if self.selector is None:
+            scope = CodeScope(class_name=self.cls)
+        copy_to_image.ask(self, self.context.wb, self.context.name, scope)
 
     def action_remove(self) -> None:
         focused = self.app.focused
