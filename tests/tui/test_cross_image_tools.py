@@ -1,5 +1,6 @@
 """Cross-image work in the app against real images (issue 13): print it in many images,
-one row per image; the diff view from the palette; copy to image from the browser."""
+one row per image; the diff view from the palette; copy to image from the diff view and
+from the browser."""
 
 from __future__ import annotations
 
@@ -92,6 +93,15 @@ async def test_the_diff_view_opens_from_the_palette(start_images) -> None:
         await until(lambda: listing.highlighted == 1)
         assert f"--- {a}:Object>>stuiCrossProbe" in screen.shown
         assert "-\t^ 'as in a'" in screen.shown and "+\t^ 'as in b'" in screen.shown
+        # copy it from the diff view: a's version into b, after the steps are shown
+        await pilot.press("c")
+        await until(lambda: isinstance(app.screen, ConfirmScreen), what="the plan")
+        assert "Object>>stuiCrossProbe  (overwrites)" in app.screen.body
+        await pilot.press("y")
+        await until(lambda: any("Copied 1" in n for n in notices(app)), what="the copy")
+        client = await app.wb.client(b)
+        copied = await browse.method(client, "Object", "stuiCrossProbe")
+        assert copied.source == "stuiCrossProbe\n\t^ 'as in a'"
         await pilot.press("escape")
         await until(lambda: not isinstance(app.screen, DiffScreen), what="back")
         app.action_diff_images()

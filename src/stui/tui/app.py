@@ -336,6 +336,8 @@ class StuiApp(App[None]):
     def _focused_scope(self) -> keys.Scope:
         if isinstance(self.screen, SessionsScreen):
             return "sessions"
+        if isinstance(self.screen, DiffScreen):
+            return "diff"
         focused = self.focused
         node = focused
         while node is not None:
@@ -576,7 +578,7 @@ class StuiApp(App[None]):
         except StuiError as e:
             self.notify(f"Compare: {e}", severity="error")
             return
-        self.push_screen(DiffScreen(result))
+        self.push_screen(DiffScreen(result, self.wb))
 
     def action_save_image(self) -> None:
         context = self.contexts.get(self._target() or "")
@@ -650,6 +652,13 @@ class StuiApp(App[None]):
         tool: Tool = scope  # type: ignore[assignment]
         context.show_tool(tool)
         await context.area.panel(tool).run_action(action)
+
+    async def run_in_diff(self, action: str) -> None:
+        """A diff-view action from the palette: it needs the diff view open."""
+        if not isinstance(self.screen, DiffScreen):
+            self.notify("Open the diff view first (Alt+Shift+D).")
+            return
+        await self.screen.run_action(action)
 
     async def run_in_sessions(self, action: str) -> None:
         """A sessions-panel action from the palette: opens the panel if needed."""

@@ -27,7 +27,15 @@ from typing import Literal
 from textual.binding import Binding
 
 Scope = Literal[
-    "app", "workspace", "images", "sessions", "transcript", "inspector", "browser", "results"
+    "app",
+    "workspace",
+    "images",
+    "sessions",
+    "transcript",
+    "inspector",
+    "browser",
+    "results",
+    "diff",
 ]
 
 # What Alt+1..9 (ESC 1..9) arrives as: Textual's names of the Option+digit characters.
@@ -58,6 +66,7 @@ SCOPE_TITLES: dict[Scope, str] = {
     "inspector": "Inspector",
     "browser": "Class browser",
     "results": "Senders, implementors, references",
+    "diff": "Diff view",
 }
 
 
@@ -205,6 +214,15 @@ TABLE: tuple[KeySpec, ...] = (
         "alt+shift+c",
         "Copy to image…: the method, else the class (shows the steps first)",
         "browser",
+    ),
+    # the diff view
+    KeySpec(
+        "copy_difference",
+        "c",
+        "Copy to image…: the selected class or method, into the second image",
+        "diff",
+        show=True,
+        short="Copy into the second image",
     ),
     # the search results
     KeySpec("open_ref", "enter", "Open the method in the browser", "results", show=True),

@@ -3,6 +3,8 @@ method on the left, its unified diff on the right (tools.diff, as `stui diff` sh
 
 It opens from the palette (or Alt+Shift+D): a dialog asks for the two images and the
 scope (a class, Class>>selector, `category:Pattern`, or nothing for every class).
+`c` copies the highlighted class or method from the first image into the second, after
+showing the steps (tools.copy).
 """
 
 from __future__ import annotations
@@ -27,11 +29,15 @@ from stui.tools.diff import (
     DefinitionChanged,
     Difference,
     MethodAdded,
+    MethodChanged,
     MethodRemoved,
     name_of,
     unified,
 )
+from stui.tui import keys
 from stui.tui.styles import beside
+from stui.tui.tools import copy_to_image
+from stui.workbench import Workbench
 
 CATEGORY_PREFIX = "category:"
 
@@ -48,6 +54,19 @@ def scope_of(text: str) -> CodeScope:
             raise InvalidInput("category: needs a pattern, e.g. category:Kernel-*")
         return parse_scope(None, pattern, False)
     return parse_target(text)
+
+
+def scope_of_difference(difference: Difference) -> CodeScope:
+    """The class or method a difference is about, as a copy's scope."""
+    match difference:
+        case MethodAdded() | MethodRemoved() | MethodChanged():
+            return CodeScope(
+                class_name=difference.class_name,
+                side=difference.side,
+                selector=difference.selector,
+            )
+        case _:
+            return CodeScope(class_name=difference.class_name)
 
 
 def kind_word(difference: Difference) -> str:
@@ -70,11 +89,12 @@ class DiffScreen(Screen[None]):
     """One comparison's differences; Esc goes back."""
 
     DEFAULT_CSS = beside(__file__)
-    BINDINGS: ClassVar = [Binding("escape,q", "close", "Back")]
+    BINDINGS: ClassVar = [Binding("escape,q", "close", "Back"), *keys.bindings("diff")]
 
-    def __init__(self, result: CodeDiff) -> None:
+    def __init__(self, result: CodeDiff, wb: Workbench) -> None:
         super().__init__()
         self.result = result
+        self.wb = wb
 
     def compose(self) -> ComposeResult:
         r = self.result
@@ -112,6 +132,18 @@ class DiffScreen(Screen[None]):
         text = unified(difference, self.result.a, self.result.b)
         self.shown = text
         self.query_one("#diff", Static).update(Syntax(text, "diff", word_wrap=True))
+
+    def action_copy_difference(self) -> None:
+        """Copy what the highlighted entry is about from the first image into the second
+        (planned and shown first); the list is not recomputed (compare again to see)."""
+        index = self.query_one(OptionList).highlighted
+        if index is None or not self.result.differences:
+            self.app.notify("Nothing to copy: there are no differences.")
+            return
+        scope = scope_of_difference(self.result.differences[index])
+        self.run_worker(
+            copy_to_image.plan(self, self.wb, self.result.a, self.result.b, scope), group="copy"
+        )
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,4 +1,5 @@
-"""Copy to image…: the browser's class or method into another image (tools.copy).
+"""Copy to image…: a class or method into another image (tools.copy), from the browser
+(which asks for the image) and from the diff view (into its second image).
 
 A dialog asks for the target; the copy is planned first (a dry run) and shown, naming
 every step and which of them overwrite code that differs in the target; only a yes
@@ -28,7 +29,7 @@ def ask(host: Widget, wb: Workbench, source: str, scope: CodeScope) -> None:
 
     def chosen(values: dict[str, str] | None) -> None:
         if values:
-            host.run_worker(_plan(host, wb, source, values["image"], scope), group="copy")
+            host.run_worker(plan(host, wb, source, values["image"], scope), group="copy")
 
     host.app.push_screen(
         FormScreen(
@@ -54,7 +55,8 @@ def plan_text(report: CopyReport) -> str:
     return "\n".join(lines)
 
 
-async def _plan(host: Widget, wb: Workbench, source: str, target: str, scope: CodeScope) -> None:
+async def plan(host: Widget, wb: Workbench, source: str, target: str, scope: CodeScope) -> None:
+    """Plan the copy, show its steps, and run them after a yes."""
     try:
         report = await copy(wb, source, target, scope, dry_run=True)
     except (CopyImpossible, StuiError) as e:
