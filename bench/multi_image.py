@@ -374,8 +374,8 @@ async def watch(
     policy = HealthPolicy()
     store = SessionStore(home / "stores" / f"sessions-{len(infos)}.db")
     manager = SessionManager(store, CLIENT)
-    registry = ImageRegistry(manager)
-    monitor = HealthMonitor(registry, CLIENT, manager, policy)
+    registry = ImageRegistry(manager.list_images())
+    monitor = HealthMonitor(registry, manager, policy)
     names = [info.name for info in infos]
     await monitor.start()
     try:

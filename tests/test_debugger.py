@@ -9,8 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from stui.cli.main import cli
+from stui.errors import InvalidInput
 from stui.launcher.runtime import RuntimeInfo
 from stui.protocol import RemoteError
+from stui.protocol import messages as m
 from stui.tools import debug as dbg
 from stui.tools.outcomes import Evaluated, Failed
 from stui.workbench import Workbench, WorkbenchConfig
@@ -72,6 +74,18 @@ async def test_the_tools_api_walks_a_halt(image: RuntimeInfo) -> None:
         assert isinstance(after, Evaluated) and after.value == "7"
         failed = await dbg.debug(handle, "3 +")
         assert isinstance(failed, Failed) and failed.kind == "syntax"
+        # what the app's do it uses: offered on Squeak, do mode answers the value too
+        assert dbg.offered(handle)
+        done_it = await dbg.debug(handle, "3 + 4", mode="do")
+        assert isinstance(done_it, Evaluated)
+        with pytest.raises(InvalidInput):
+            await dbg.debug(handle, "3 + 4", mode="inspect")
+        # an image-side session the image forgot is made again, as evaluate does
+        forgotten = handle.image_session_id
+        await handle.client.call(m.SessionClose(session=forgotten))
+        renewed = await dbg.debug(handle, "3 + 5")
+        assert isinstance(renewed, Evaluated) and renewed.value == "8"
+        assert handle.image_session_id != forgotten
 
         at_start = await dbg.debug(handle, "| t | t := 6. t * 7", at_start=True)
         assert isinstance(at_start, dbg.Stopped) and at_start.error is None

@@ -215,3 +215,62 @@ async def test_a_pong_late_only_because_our_loop_stalled_is_not_degraded(
         assert ConnectionStatus.DEGRADED not in [c.status for c in history]
         fleet.delay(1, 0.3)  # the image itself is late: that is still seen
         await wb.wait_for(slow.name, ConnectionStatus.DEGRADED, timeout=10)
+
+
+async def test_many_short_stalls_add_up_but_the_longest_is_one_of_them() -> None:
+    lag = LoopLag()
+    probe = asyncio.create_task(lag.run())
+    try:
+        await asyncio.sleep(0.12)
+        began = lag.now()
+        for _ in range(12):  # a loaded loop: short stalls, each followed by a turn
+            time.sleep(0.06)
+            await asyncio.sleep(0.06)
+        assert lag.since(began) >= 0.15
+        assert lag.longest(began) < 0.1
+        time.sleep(0.3)
+        assert lag.longest(began) >= 0.25  # one going on counts too
+    finally:
+        probe.cancel()
+
+
+async def test_a_hung_endpoint_is_lost_while_our_loop_stalls_in_short_bursts(
+    stui_home: Path, fleet: SimulatedFleet
+) -> None:
+    policy = HealthPolicy(interval=0.6, late_after=0.3, miss_limit=2, connect_timeout=2.0)
+    spec = fleet.endpoints[0]
+    async with Workbench(WorkbenchConfig(health=policy, client_id=CLIENT)) as wb:
+        wb.add_image(spec.name, spec.address, spec.token)
+        await wb.wait_for(spec.name, ConnectionStatus.CONNECTED, timeout=10)
+        fleet.hang(0)
+        for _ in range(200):  # stalls that sum to over half a ping's deadline, each short
+            if wb.image(spec.name).status is ConnectionStatus.DISCONNECTED:
+                break
+            time.sleep(0.15)
+            await asyncio.sleep(0.01)
+        assert wb.image(spec.name).status is ConnectionStatus.DISCONNECTED
+
+
+async def test_a_batch_that_does_not_fit_is_refused_before_it_is_saved(stui_home: Path) -> None:
+    policy = HealthPolicy(max_images=3)
+    async with Workbench(WorkbenchConfig(health=policy, client_id=CLIENT)) as wb:
+        batch = [(f"e{i}", f"tcp://127.0.0.1:{9000 + i}", "t") for i in range(4)]
+        with pytest.raises(FleetFull, match="at most 3 images"):
+            wb.add_images(batch)
+        assert wb.images() == []
+        assert [v.name for v in wb.add_images(batch[:3])] == ["e0", "e1", "e2"]
+
+
+async def test_a_listing_past_the_maximum_names_the_limit_for_the_rest(
+    stui_home: Path, fleet: SimulatedFleet
+) -> None:
+    """One-shot mode (`stui images`) reaches every image at once: those that do not fit
+    say why, instead of failing to connect for a reason that is not theirs."""
+    config = WorkbenchConfig(health=HealthPolicy(max_images=3), client_id=CLIENT, watch=False)
+    async with Workbench(config) as wb:
+        wb.add_images([(s.name, s.address, s.token) for s in fleet.endpoints])
+        views = await wb.probe()
+    statuses = [v.status for v in views]
+    assert statuses.count(ConnectionStatus.CONNECTED) == 3
+    (left,) = [v for v in views if v.status is ConnectionStatus.DISCONNECTED]
+    assert left.last_error is not None and "at most 3 images" in left.last_error

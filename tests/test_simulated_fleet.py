@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import resource
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -230,3 +230,37 @@ async def test_the_health_monitor_sees_a_closed_and_a_hung_endpoint(
         await wb.wait_for(specs[0].name, ConnectionStatus.DISCONNECTED, timeout=10)
         await wb.wait_for(specs[1].name, ConnectionStatus.DISCONNECTED, timeout=10)
         assert wb.image(specs[2].name).status is ConnectionStatus.CONNECTED
+
+
+async def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, what
+        await asyncio.sleep(0.1)
+
+
+@pytest.mark.timeout(600)
+async def test_a_workbench_watches_a_thousand_and_sees_one_closed(
+    stui_home: Path, enough_descriptors: None
+) -> None:
+    """The whole stack (discovery, health monitor, hub, store) over a thousand endpoints,
+    served from another process as the benchmark does."""
+    with SimulatedFleetProcess(FLEET_SIZE) as fleet:
+        specs = fleet.endpoints
+        names = {s.name for s in specs}
+        async with Workbench(WorkbenchConfig(client_id=CLIENT)) as wb:
+            wb.add_images([(s.name, s.address, s.token) for s in specs])
+
+            def statuses() -> dict[str, ConnectionStatus]:
+                return {v.name: v.status for v in wb.images() if v.name in names}
+
+            def all_connected() -> bool:
+                return all(s is ConnectionStatus.CONNECTED for s in statuses().values())
+
+            await wait_until(all_connected, CONNECT_TIMEOUT, "not all endpoints connected")
+            assert len(statuses()) == FLEET_SIZE
+            victim = specs[FLEET_SIZE // 3].name
+            fleet.command(f"close {FLEET_SIZE // 3}")
+            await wb.wait_for(victim, ConnectionStatus.DISCONNECTED, timeout=30)
+            others = {n: s for n, s in statuses().items() if n != victim}
+            assert ConnectionStatus.DISCONNECTED not in others.values()

@@ -10,6 +10,7 @@ from stui.tui.config import TuiConfig, load_config, save_theme, saved_theme
 from stui.tui.screens.diff_view import DiffScreen
 from stui.tui.screens.sessions import SessionsScreen
 from stui.tui.tools.browser import BrowserPanel
+from stui.tui.tools.debugger import DebuggerPanel
 from stui.tui.tools.inspector import InspectorPanel
 from stui.tui.tools.results import ResultsPanel
 from stui.tui.tools.transcript import TranscriptPanel
@@ -68,6 +69,7 @@ def test_every_action_in_the_table_has_a_handler() -> None:
         "inspector": InspectorPanel,
         "browser": BrowserPanel,
         "results": ResultsPanel,
+        "debugger": DebuggerPanel,
         "diff": DiffScreen,
     }
     for spec in keys.TABLE:

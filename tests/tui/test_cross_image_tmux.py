@@ -1,5 +1,5 @@
-"""The cross-image keys in the real `stui` in tmux: Alt+Shift+P (print it in many images)
-and Alt+Shift+D (the diff view) arrive intact and do their work."""
+"""The cross-image keys in the real `stui` in tmux: Alt+Shift+E (print it in many images)
+and Alt+Shift+F (the diff view) arrive intact and do their work."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def test_cross_image_keys_arrive_through_tmux(start_images, stui_home: Path) -> 
         )
         time.sleep(0.5)
         tmux.type("3 + 4")
-        tmux.keys("M-P")  # Alt+Shift+P arrives as ESC P
+        tmux.keys("M-E")  # Alt+Shift+E arrives as ESC E
         tmux.wait(lambda s: "Print it in many images" in s, what="the images dialog")
         tmux.keys("Enter")
         screen = tmux.wait(lambda s: "PRINT IT IN 2 IMAGES" in s, what="the rows")
@@ -39,7 +39,7 @@ def test_cross_image_keys_arrive_through_tmux(start_images, stui_home: Path) -> 
         assert [(row[0], row[-1]) for row in rows] == [("img-0", "7"), ("img-1", "7")]
         tmux.keys("Escape")
         tmux.wait(lambda s: "PRINT IT IN" not in s, what="back to the workspace")
-        tmux.keys("M-D")  # Alt+Shift+D
+        tmux.keys("M-F")  # Alt+Shift+F
         tmux.wait(lambda s: "Compare the code of two images" in s, what="the diff dialog")
         tmux.keys("Escape")
         tmux.keys("C-q")

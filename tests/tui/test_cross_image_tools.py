@@ -28,7 +28,7 @@ async def test_print_it_in_many_images_shows_one_row_per_image(start_images) -> 
         launcher.stop_image(names[2])
         ed.text = "3 + 4"
         ed.move_cursor((0, 5))
-        await pilot.press("alt+shift+p")
+        await pilot.press("alt+shift+e")
         await until(lambda: isinstance(app.screen, FormScreen), what="the images dialog")
         await pilot.pause()
         offered = app.screen.query_one(Input).value.split(",")
@@ -51,7 +51,7 @@ async def test_print_it_in_many_images_shows_one_row_per_image(start_images) -> 
             assert history[-1].code == "3 + 4" and history[-1].result == "7"
         await pilot.press("escape")
         await until(lambda: not isinstance(app.screen, BroadcastScreen), what="back")
-        await pilot.press("alt+shift+p")
+        await pilot.press("alt+shift+e")
         await until(lambda: isinstance(app.screen, FormScreen), what="the dialog again")
         await pilot.pause()
         assert app.screen.query_one(Input).value == ",".join(names)  # the last choice

@@ -60,7 +60,7 @@ async def test_a_selection_is_evaluated_rather_than_the_line(start_images) -> No
         assert ed.text == "10 factorial 3628800 printString size"
 
 
-async def test_a_runtime_error_shows_inline_with_its_stack(start_images) -> None:
+async def test_a_runtime_error_opens_the_debugger_and_abandon_shows_it(start_images) -> None:
     start_images(1)
     app = StuiApp(quick_config())
     async with app.run_test(size=SIZE) as pilot:
@@ -68,9 +68,13 @@ async def test_a_runtime_error_shows_inline_with_its_stack(start_images) -> None
         ed.text = "nil foo"
         await pilot.press("ctrl+p")
         await idle(app)
-        outcome = str(app.contexts[app.current].workspace._outcome.content)
-        assert "runtime error" in outcome and "doesNotUnderstand" in outcome
-        assert "DoIt" in outcome  # a stack frame
+        context = app.contexts[app.current]
+        await until(lambda: context.area.tool == "debugger", what="the debugger")
+        outcome = str(context.workspace._outcome.content)
+        assert "Suspended in the debugger" in outcome and "doesNotUnderstand" in outcome
+        await pilot.press("alt+shift+a")
+        await until(lambda: "abandoned" in str(context.workspace._outcome.content))
+        assert context.area.tool == "workspace"
         assert ed.text == "nil foo"
 
 

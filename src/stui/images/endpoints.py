@@ -1,18 +1,22 @@
 """Where images can be reached: local ones from runtime files, others added by hand.
 
 Added endpoints persist in `<config>/images.json` (mode 0600, since it holds tokens).
+Discovery reads that list every couple of seconds; it is decoded again only when the
+file's stamp (mtime, size, inode) changed, and a batch of endpoints is saved once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
 import msgspec
 
-from stui import launcher, paths
+from stui import paths
 from stui.errors import StuiError
 from stui.launcher.names import validate_name
 from stui.launcher.runtime import write_private
@@ -31,13 +35,6 @@ class Endpoint(msgspec.Struct, frozen=True):
     source: Literal["local", "added"]
 
 
-def discover_local() -> list[Endpoint]:
-    """Running local images, from their runtime files (stale files are cleaned up)."""
-    return [
-        Endpoint(info.name, info.address, info.token, "local") for info in launcher.running_images()
-    ]
-
-
 def _check_address(address: str) -> str:
     if not address.startswith("tcp://") or ":" not in address.removeprefix("tcp://"):
         raise RegistryError(f"invalid address {address!r}: expected tcp://HOST:PORT")
@@ -52,25 +49,43 @@ class EndpointBook:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.config_dir() / "images.json"
+        self._cached: tuple[tuple[int, int, int], list[Endpoint]] | None = None
 
     def load(self) -> list[Endpoint]:
         try:
-            return msgspec.json.decode(self.path.read_bytes(), type=list[Endpoint])
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return []
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if self._cached is not None and self._cached[0] == stamp:
+            return list(self._cached[1])
+        try:
+            endpoints = msgspec.json.decode(self.path.read_bytes(), type=list[Endpoint])
         except FileNotFoundError:
             return []
         except (msgspec.DecodeError, msgspec.ValidationError) as e:
             raise RegistryError(
                 f"the list of added images {self.path} is corrupt ({e}); fix or remove it"
             ) from e
+        self._cached = (stamp, endpoints)
+        return list(endpoints)
 
     def add(self, name: str, address: str, token: str) -> Endpoint:
-        validate_name(name)
-        endpoint = Endpoint(name, _check_address(address), token, "added")
+        return self.add_many([(name, address, token)])[0]
+
+    def add_many(self, wanted: Iterable[tuple[str, str, str]]) -> list[Endpoint]:
+        """Add (name, address, token) triples, all checked first, saved once."""
         current = self.load()
-        if any(e.name == name for e in current):
-            raise RegistryError(f"an image named {name!r} is already registered")
-        self._save([*current, endpoint])
-        return endpoint
+        taken = {e.name for e in current}
+        added = []
+        for name, address, token in wanted:
+            validate_name(name)
+            if name in taken:
+                raise RegistryError(f"an image named {name!r} is already registered")
+            taken.add(name)
+            added.append(Endpoint(name, _check_address(address), token, "added"))
+        self._save([*current, *added])
+        return added
 
     def remove(self, name: str) -> bool:
         current = self.load()
@@ -83,3 +98,4 @@ class EndpointBook:
         with contextlib.suppress(FileExistsError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         write_private(self.path, msgspec.json.encode(endpoints))
+        self._cached = None

@@ -24,8 +24,9 @@ A fleet is watched without a thundering herd: first connects are spread over up 
 `connect_spread` seconds (more images, wider), each image pings at its own random
 phase with `jitter` on every pause, and back-off sleeps are jittered too. A pong that
 was late only because this client's own loop was stalled (lag.py) is not the image's
-fault: the stall is taken off its round trip before it is judged late, and a ping
-that timed out during a stall is not counted as missed.
+fault: the stalls are taken off its round trip before it is judged late, and a ping
+that timed out across one long stall is not counted as missed (many short ones do not
+excuse it: the reply would have been read between them).
 """
 
 from __future__ import annotations
@@ -153,9 +154,9 @@ class HealthMonitor:
             self.check_room()
         self._watch(entry)
 
-    def check_room(self) -> None:
-        """FleetFull if one more image would not fit."""
-        check_room(len(self._tasks), self.policy.max_images, self._room)
+    def check_room(self, more: int = 1) -> None:
+        """FleetFull if `more` images would not fit."""
+        check_room(len(self._tasks) + more - 1, self.policy.max_images, self._room)
 
     async def forget(self, name: str) -> None:
         """Stop watching an image and close its client."""
@@ -325,7 +326,7 @@ class HealthMonitor:
             except ConnectionClosed as e:
                 return f"connection lost ({e})"
             except TransportError as e:
-                if lag.since(started) > timeout / 2:
+                if lag.longest(started) > timeout / 2:
                     pause = 0.0  # our loop stalled, not the image: ask again at once
                     continue
                 misses += 1

@@ -5,7 +5,14 @@ A pong is timed from the ping's send to the moment the watcher runs again. When 
 loop was busy meanwhile (a thousand images connecting, a slow subscriber), the pong
 sat unread and the round trip grew by the stall: the image answered in time. A probe
 sleeps TICK again and again and notes every wake-up that came late; `since(t)` sums
-the stalls that overlap [t, now], including one still going on.
+the stalls that overlap [t, now], including one still going on, and `longest(t)` is
+the longest of them.
+
+The two answer different questions. A pong's round trip includes every stall while it
+waited, so the sum is taken off before it is judged late. A ping that timed out is
+excused only by one long stall: a loaded loop (three thousand images) stalls for tens
+of milliseconds many times a second, a reply is read between two of them, and their sum
+over a ping's wait would excuse a hung image for ever.
 """
 
 from __future__ import annotations
@@ -56,3 +63,16 @@ class LoopLag:
         if expected is not None and now - expected > NOTICEABLE:
             total += now - max(expected, began)  # a stall going on: the probe is overdue
         return max(0.0, total)
+
+    def longest(self, began: float) -> float:
+        """The longest single stall between `began` (loop time) and now, in seconds."""
+        now = self.now()
+        longest = 0.0
+        for start, end in reversed(self._stalls):
+            if end <= began:
+                break
+            longest = max(longest, min(end, now) - max(start, began))
+        expected = self._expected
+        if expected is not None and now - expected > NOTICEABLE:
+            longest = max(longest, now - max(expected, began))
+        return longest

@@ -17,7 +17,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from stui.images.endpoints import Endpoint, EndpointBook, RegistryError, discover_local
+from stui.images.discovery import LocalDiscovery
+from stui.images.endpoints import Endpoint, EndpointBook, RegistryError
 from stui.images.latency import LatencyStats
 from stui.launcher.names import validate_name
 from stui.protocol.messages import ImageInfo
@@ -67,8 +68,14 @@ Listener = Callable[[ImageEntry], None]
 
 
 class ImageRegistry:
-    def __init__(self, known: Iterable[ImageRecord] = (), book: EndpointBook | None = None) -> None:
+    def __init__(
+        self,
+        known: Iterable[ImageRecord] = (),
+        book: EndpointBook | None = None,
+        local: LocalDiscovery | None = None,
+    ) -> None:
         self.book = book or EndpointBook()
+        self.local = local or LocalDiscovery()
         self._entries: dict[str, ImageEntry] = {}
         self._up_by_id: dict[str, set[str]] = {}
         self._listeners: list[Listener] = []
@@ -102,9 +109,10 @@ class ImageRegistry:
     # -- membership ---------------------------------------------------------------
 
     def discover(self) -> list[Endpoint]:
-        """Every reachable endpoint: file and process look-ups, so callers on an event
-        loop run it in a thread and hand the result to `refresh`."""
-        return [*discover_local(), *self.book.load()]
+        """Every reachable endpoint: file and process look-ups (only of what changed
+        since the last call), so callers on an event loop run it in a thread and hand
+        the result to `refresh`."""
+        return [*self.local.endpoints(), *self.book.load()]
 
     def refresh(self, endpoints: list[Endpoint] | None = None) -> list[ImageEntry]:
         """Apply discovered endpoints (discovering now if not given); answer new entries.
@@ -125,15 +133,24 @@ class ImageRegistry:
         return new
 
     def add(self, name: str, address: str, token: str) -> ImageEntry:
-        validate_name(name)
-        if name in self._entries and self._entries[name].endpoint is not None:
-            raise RegistryError(f"an image named {name!r} is already known")
-        endpoint = self.book.add(name, address, token)
-        known = self._entries.get(name)
-        entry = self._entries[name] = ImageEntry(name, endpoint)
-        if known is not None:
-            entry.record = known.record
-        return entry
+        return self.add_many([(name, address, token)])[0]
+
+    def add_many(self, wanted: Iterable[tuple[str, str, str]]) -> list[ImageEntry]:
+        """Add endpoints by (name, address, token), all or none; the book is saved once
+        (registering a fleet one by one rewrote it each time)."""
+        wanted = list(wanted)
+        for name, _, _ in wanted:
+            validate_name(name)
+            if name in self._entries and self._entries[name].endpoint is not None:
+                raise RegistryError(f"an image named {name!r} is already known")
+        added = []
+        for endpoint in self.book.add_many(wanted):
+            known = self._entries.get(endpoint.name)
+            entry = self._entries[endpoint.name] = ImageEntry(endpoint.name, endpoint)
+            if known is not None:
+                entry.record = known.record
+            added.append(entry)
+        return added
 
     def remove(self, name: str) -> ImageEntry:
         """Forget an image: it is no longer watched; its stored sessions stay listed."""

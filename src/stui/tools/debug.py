@@ -16,14 +16,12 @@ from typing import Final
 
 import msgspec
 
-from stui.protocol import EvalError, ProtocolError, RemoteError, Result
+from stui.errors import InvalidInput
+from stui.protocol import NoSession, ProtocolError, RemoteError
 from stui.protocol import messages as m
-from stui.tools.evaluate import _refusal, failure, record
+from stui.tools.evaluate import _refusal, failure, outcome, record, renew_image_session
 from stui.tools.outcomes import (
-    Evaluated,
     Failed,
-    Interrupted,
-    Lost,
     Outcome,
     TimedOut,
 )
@@ -85,17 +83,45 @@ DebugOutcome = Stopped | Rejected | Outcome
 """What a debugger call came to: stopped again, the evaluation's end, or a failure."""
 
 
+def offered(handle: SessionHandle) -> bool:
+    """Whether the handle's image offers the debugger (every `debug.*` request in its
+    welcome); without it an evaluation fails as usual instead of stopping."""
+    client = handle.client
+    return all(client.offers(request) for request in _PROBES)
+
+
+_PROBES: Final = (
+    m.DebugFrame(session="", debug=0),
+    m.DebugStepInto(session="", debug=0),
+    m.DebugStepOver(session="", debug=0),
+    m.DebugStepThrough(session="", debug=0),
+    m.DebugRestart(session="", debug=0),
+    m.DebugReturn(session="", debug=0, code=""),
+    m.DebugProceed(session="", debug=0),
+    m.DebugAbandon(session="", debug=0),
+    m.DebugEvaluate(session="", debug=0, code=""),
+    m.DebugCompile(session="", debug=0, source=""),
+)
+
+
 async def debug(
-    handle: SessionHandle, code: str, at_start: bool = False, timeout: float | None = None
+    handle: SessionHandle,
+    code: str,
+    at_start: bool = False,
+    timeout: float | None = None,
+    mode: m.EvalMode | str = m.EvalMode.PRINT,
 ) -> DebugOutcome:
     """Evaluate code in the handle's session under the debugger; recorded in its history.
-    With `at_start` (debug it) it stops before the first statement."""
+    With `at_start` (debug it) it stops before the first statement; otherwise `mode` is
+    do or print (the app's do it and print it, which open the debugger on an error)."""
     refused = _refusal(handle, code)
     if refused is not None:
         return refused
-    mode = m.EvalMode.DEBUG if at_start else m.EvalMode.PRINT
+    mode = m.EvalMode.DEBUG if at_start else m.EvalMode(mode)
+    if mode not in (m.EvalMode.DO, m.EvalMode.PRINT, m.EvalMode.DEBUG):
+        raise InvalidInput(f"the debugger evaluates in do, print or debug mode, not {mode.value}")
     request = m.Evaluate(code=code, mode=mode, session=handle.image_session_id, debug=True)
-    outcome = await _call(handle, request, timeout)
+    outcome = await _call(handle, request, timeout, renew=True)
     summary = outcome
     if isinstance(outcome, Stopped):
         message = outcome.error.message if outcome.error else "stopped"
@@ -179,11 +205,20 @@ async def compile(
 
 
 async def _call(
-    handle: SessionHandle, request: m.Message, timeout: float | None = None
+    handle: SessionHandle, request: m.Message, timeout: float | None = None, renew: bool = False
 ) -> DebugOutcome:
+    """One call; with `renew` (a new evaluation) an image-side session the image forgot
+    is made again once, as evaluate does."""
     seconds = timeout or DEFAULT_TIMEOUT
     try:
-        reply = await handle.client.call(request, seconds)
+        try:
+            reply = await handle.client.call(request, seconds)
+        except NoSession:
+            if not renew or not isinstance(request, m.Evaluate):
+                raise
+            await renew_image_session(handle)
+            request = msgspec.structs.replace(request, session=handle.image_session_id)
+            reply = await handle.client.call(request, seconds)
     except ConnectionTimeout:
         return TimedOut(seconds, False)
     except (RemoteError, TransportError, ProtocolError) as e:
@@ -197,14 +232,8 @@ def _outcome(reply: object) -> DebugOutcome:
             return Stopped(debug_id, tuple(stack), error)
         case m.CompileError(message=message, position=position):
             return Rejected(message, position)
-        case Result(value=value, class_=class_name, truncated=truncated, elapsed_ms=ms):
-            return Evaluated(value, class_name, truncated, ms)
-        case EvalError(kind="interrupted", message=message):
-            return Interrupted(message)
-        case EvalError() as e:
-            return Failed(e.kind, e.message, e.position, e.error_class, e.receiver, tuple(e.stack))
         case _:
-            return Lost(f"unexpected reply {reply!r}")
+            return outcome(reply)
 
 
 def frame_name(frame: m.StackFrame | m.Frame) -> str:

@@ -162,18 +162,22 @@ async def _run(
         try:
             reply = await handle.client.call(request, timeout)
         except NoSession:
-            handle.sessions.bind_image_session(handle.session_id, None)
-            session = handle.sessions.get_session(handle.session_id)
-            handle.image_session_id = await ensure_image_session(
-                handle.client, handle.sessions, session
-            )
+            await renew_image_session(handle)
             request = msgspec.structs.replace(request, session=handle.image_session_id)
             reply = await handle.client.call(request, timeout)
     except ConnectionTimeout:
         return TimedOut(timeout, await interrupt(handle))
     except (RemoteError, TransportError, ProtocolError) as e:
         return failure(e)
-    return _outcome(reply)
+    return outcome(reply)
+
+
+async def renew_image_session(handle: SessionHandle) -> None:
+    """The image no longer knows the handle's image-side session (it expired, or was
+    closed): make a new one for the same STUI session, once."""
+    handle.sessions.bind_image_session(handle.session_id, None)
+    session = handle.sessions.get_session(handle.session_id)
+    handle.image_session_id = await ensure_image_session(handle.client, handle.sessions, session)
 
 
 def failure(error: RemoteError | TransportError | ProtocolError) -> Refused | Lost:
@@ -185,7 +189,7 @@ def failure(error: RemoteError | TransportError | ProtocolError) -> Refused | Lo
             return Lost(str(error))
 
 
-def _outcome(reply: object) -> Outcome:
+def outcome(reply: object) -> Outcome:
     match reply:
         case Result(value=value, class_=class_name, truncated=truncated, elapsed_ms=ms):
             return Evaluated(value, class_name, truncated, ms)

@@ -34,6 +34,7 @@ from stui.tui.screens.image_detail import ImageDetailScreen
 from stui.tui.screens.sessions import SessionsScreen
 from stui.tui.styles import beside
 from stui.tui.tools.browser import BrowserPanel
+from stui.tui.tools.debugger import DebuggerPanel
 from stui.tui.tools.inspector import InspectorPanel
 from stui.tui.tools.results import ResultsPanel
 from stui.tui.tools.transcript import TranscriptPanel
@@ -59,6 +60,7 @@ TOOL_SCOPES: tuple[tuple[type, keys.Scope], ...] = (
     (InspectorPanel, "inspector"),
     (BrowserPanel, "browser"),
     (ResultsPanel, "results"),
+    (DebuggerPanel, "debugger"),
 )
 
 
@@ -512,6 +514,9 @@ class StuiApp(App[None]):
     def action_show_results(self) -> None:
         self.action_show_tool("results")
 
+    def action_show_debugger(self) -> None:
+        self.action_show_tool("debugger")
+
     def action_show_tool(self, tool: Tool) -> None:
         context = self.contexts.get(self.current or "")
         if context is None:
@@ -656,7 +661,7 @@ class StuiApp(App[None]):
     async def run_in_diff(self, action: str) -> None:
         """A diff-view action from the palette: it needs the diff view open."""
         if not isinstance(self.screen, DiffScreen):
-            self.notify("Open the diff view first (Alt+Shift+D).")
+            self.notify("Open the diff view first (Alt+Shift+F).")
             return
         await self.screen.run_action(action)
 

@@ -21,6 +21,7 @@ from stui.protocol import messages as m
 from stui.sessions.state import Selection, SessionState
 from stui.tools import Evaluated, Failed, Interrupted, Lost, changes, search
 from stui.tools import browse as tools_browse
+from stui.tools import debug as dbg
 from stui.tools import inspect as inspecting
 from stui.tools import transcript as transcripts
 from stui.tools.evaluate import record
@@ -116,8 +117,11 @@ class ImageContext:
             self.app.notify(f"{self.name}: the Transcript cannot be followed: {e}")
 
     def image_went_down(self) -> None:
-        """Its client is gone: the next evaluation opens the session again."""
+        """Its client is gone: the next evaluation opens the session again, and what
+        was suspended in its debugger is gone too."""
         self.handle = None
+        if self.area.debugger.suspensions:
+            self.area.debugger.drop_all(f"{self.name} went away while in the debugger")
 
     async def switch_session(self, session_id: str) -> None:
         """Open another session of this image (restore from the sessions panel)."""
@@ -139,9 +143,33 @@ class ImageContext:
             return Shown(error=f"{self.name} is {view.status}: cannot evaluate now")
         if mode == "inspect":
             return await self._inspect(handle, code)
+        if mode == "debug" or dbg.offered(handle):
+            return await self._debug(handle, code, mode)
         outcome = await tools.evaluate(handle, code, mode)
         if isinstance(outcome, Lost):
             self.handle = None
+        return shown(outcome)
+
+    async def _debug(self, handle: SessionHandle, code: str, mode: str) -> Shown:
+        """Do it and print it under the debugger, where the image offers it: an error
+        (or a halt, or debug it) suspends the evaluation and opens this image's debugger."""
+        if not dbg.offered(handle):
+            return Shown(error=f"{self.name}'s server offers no debugger: debug it cannot run")
+        if mode == "debug":
+            outcome = await dbg.debug(handle, code, at_start=True)
+        else:
+            outcome = await dbg.debug(handle, code, mode=mode)
+        match outcome:
+            case dbg.Stopped(error=error):
+                later = await self.area.debugger.suspend(handle, outcome, code, mode)
+                self.area.draw_bar()
+                self.area.show("debugger")
+                why = f"{error.class_}: {error.message}" if error else "debug it"
+                return Shown(later=later, suspended=why)
+            case dbg.Rejected(message=message, position=position):
+                return Shown(error=f"syntax error: {message}", position=position)
+            case Lost():
+                self.handle = None
         return shown(outcome)
 
     async def _inspect(self, handle: SessionHandle, code: str) -> Shown:

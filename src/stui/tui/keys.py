@@ -13,7 +13,8 @@ Keys are chosen to arrive intact in a plain xterm and inside tmux:
 - Ctrl+Space arrives as NUL, which Textual reads as `ctrl+@`.
 - Ctrl+P is print-it; the command palette is F2 (and Alt+X).
 - Ctrl+Shift+letter arrives as Ctrl+letter, so no binding relies on Shift with Ctrl
-  (save image is F6 first; Ctrl+Shift+S only where the terminal tells it apart).
+  (save image is F6 first; Ctrl+Shift+S only where the terminal tells it apart; debug it
+  is Alt+Shift+D first, Ctrl+Shift+D second).
 
 The first key of each entry is the one the footer shows, so it is always one that arrives.
 Config `[keys]` overrides replace an entry's keys by its action name (Textual's keymap).
@@ -35,6 +36,7 @@ Scope = Literal[
     "inspector",
     "browser",
     "results",
+    "debugger",
     "diff",
 ]
 
@@ -66,6 +68,7 @@ SCOPE_TITLES: dict[Scope, str] = {
     "inspector": "Inspector",
     "browser": "Class browser",
     "results": "Senders, implementors, references",
+    "debugger": "Debugger",
     "diff": "Diff view",
 }
 
@@ -115,13 +118,15 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("show_browser", "alt+o", "Show the class browser", "app"),
     KeySpec("show_inspector", "alt+j", "Show the inspector", "app"),
     KeySpec("show_results", "alt+u", "Show the search results", "app"),
+    KeySpec("show_debugger", "alt+z", "Show the debugger", "app"),
     KeySpec("find_class", "alt+f", "Find a class and browse it", "app"),
-    KeySpec("diff_images", "alt+shift+d", "Compare the code of two images (diff)", "app"),
+    KeySpec("diff_images", "alt+shift+f", "Compare the code of two images (diff)", "app"),
     KeySpec(
         "save_image",
         "f6,ctrl+shift+s",
         "Save the image",
         "app",
+        priority=True,  # an editor would take F6 as select line
         note="Ctrl+Shift+S only where the terminal tells it from Ctrl+S",
     ),
     KeySpec("recover_changes", "f7", "Recover lost changes (replay after a crash)", "app"),
@@ -150,8 +155,15 @@ TABLE: tuple[KeySpec, ...] = (
         note="also Ctrl+I where the terminal tells it from Tab",
     ),
     KeySpec(
+        "debug_it",
+        "alt+shift+d,ctrl+shift+d",
+        "Debug it: stop before the first statement",
+        "workspace",
+        note="Ctrl+Shift+D only where the terminal tells it from Ctrl+D",
+    ),
+    KeySpec(
         "broadcast_it",
-        "alt+shift+p",
+        "alt+shift+e",
         "Print it in many images (one row per image)",
         "workspace",
     ),
@@ -224,6 +236,47 @@ TABLE: tuple[KeySpec, ...] = (
         show=True,
         short="Copy into the second image",
     ),
+    # the debugger
+    KeySpec("step_into", "alt+s", "Step into the next send", "debugger", show=True, short="Into"),
+    KeySpec("step_over", "alt+v", "Step over the next send", "debugger", show=True, short="Over"),
+    KeySpec(
+        "step_through",
+        "alt+h",
+        "Step through: over, but into blocks of this method",
+        "debugger",
+        show=True,
+        short="Through",
+    ),
+    KeySpec(
+        "restart",
+        "alt+shift+r",
+        "Restart the selected frame",
+        "debugger",
+        show=True,
+        short="Restart",
+    ),
+    KeySpec(
+        "return_value",
+        "alt+shift+t",
+        "Return a value from the selected frame",
+        "debugger",
+        short="Return",
+    ),
+    KeySpec("proceed", "alt+shift+p", "Proceed", "debugger", show=True),
+    KeySpec(
+        "abandon", "alt+shift+a", "Abandon the evaluation", "debugger", show=True, short="Abandon"
+    ),
+    KeySpec(
+        "accept",
+        "ctrl+s",
+        "Accept the edited method: the frame restarts",
+        "debugger",
+        show=True,
+        short="Accept",
+    ),
+    KeySpec("inspect_variable", "enter", "Inspect the selected variable", "debugger"),
+    KeySpec("focus_pane", "alt+k", "Go to the evaluate-in-frame pane", "debugger"),
+    KeySpec("next_suspension", "alt+q", "Next suspended evaluation of this image", "debugger"),
     # the search results
     KeySpec("open_ref", "enter", "Open the method in the browser", "results", show=True),
     KeySpec("back", "escape,f3", "Back to the workspace", "sessions", show=True),

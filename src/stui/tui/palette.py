@@ -15,7 +15,7 @@ from stui.tui import keys
 if TYPE_CHECKING:
     from stui.tui.app import StuiApp
 
-TOOL_SCOPES = ("transcript", "inspector", "browser", "results")
+TOOL_SCOPES = ("transcript", "inspector", "browser", "results", "debugger")
 SKIPPED = {"command_palette", "help", "interrupt", "copy_or_interrupt"}
 
 

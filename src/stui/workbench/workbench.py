@@ -35,6 +35,7 @@ from stui.sessions.state import TransferKind
 from stui.sessions.store import SessionStore, default_path
 from stui.status import ConnectionStatus
 from stui.transport import ImageClient, TransportError
+from stui.transport.capacity import FleetFull, check_room, ensure_descriptors
 from stui.workbench.config import WorkbenchConfig
 from stui.workbench.errors import ImageUnavailable, SessionOfAnotherImage, UnknownImage
 from stui.workbench.events import (
@@ -263,12 +264,17 @@ class Workbench:
         return client
 
     def add_image(self, name: str, address: str, token: str) -> ImageView:
+        return self.add_images([(name, address, token)])[0]
+
+    def add_images(self, wanted: list[tuple[str, str, str]]) -> list[ImageView]:
+        """Add endpoints by (name, address, token), saved in one write and watched."""
         if self._monitor is not None:
-            self._monitor.check_room()  # before it is saved: FleetFull names the limit
-        entry = self.registry.add(name, address, token)
+            self._monitor.check_room(len(wanted))  # before they are saved: FleetFull
+        entries = self.registry.add_many(wanted)
         if self._monitor is not None:
-            self._monitor.watch(entry)
-        return self._view(entry)
+            for entry in entries:
+                self._monitor.watch(entry)
+        return [self._view(entry) for entry in entries]
 
     async def remove_image(self, name: str) -> ImageView:
         """Forget an image: no longer listed or watched; its stored sessions stay."""
@@ -291,9 +297,24 @@ class Workbench:
             await self._monitor.reconnect(name)
 
     async def probe(self, seconds: float = 3.0) -> list[ImageView]:
-        """Reach every image once, for a listing: identity and latency, and no writes."""
+        """Reach every image once, for a listing: identity and latency, and no writes.
+
+        All at once, so the open-file limit is raised to fit them first; images past
+        what fits (or past the policy's max_images) are listed with FleetFull's reason,
+        which names the limit, instead of failing to connect for a reason that is not
+        theirs."""
         entries = [e for e in self.registry.entries() if e.endpoint is not None]
-        await asyncio.gather(*(self._probe(e, seconds) for e in entries))
+        room = ensure_descriptors(len(entries) + len(self._clients))
+        reachable = []
+        for entry in entries:
+            try:
+                check_room(len(reachable) + len(self._clients), self.config.health.max_images, room)
+            except FleetFull as e:
+                entry.last_error = str(e)
+                self.registry.set_status(entry, ConnectionStatus.DISCONNECTED, str(e))
+                continue
+            reachable.append(entry)
+        await asyncio.gather(*(self._probe(e, seconds) for e in reachable))
         return self.images()
 
     async def _probe(self, entry: ImageEntry, seconds: float) -> None:

@@ -21,7 +21,7 @@ from stui.tui.widgets.completion import CompletionPopup, prefix_of
 COMPLETION_PAUSE = 0.15  # seconds of no typing before the popup is asked for
 COMPLETION_MIN = 2  # characters typed before it is asked for unasked
 
-EvalMode = str  # "do" | "print" | "inspect"
+EvalMode = str  # "do" | "print" | "inspect" | "debug"
 
 
 class SmalltalkEditor(TextArea):
@@ -171,6 +171,9 @@ class SmalltalkEditor(TextArea):
 
     def action_print_it(self) -> None:
         self.post_message(self.Evaluate(self, "print"))
+
+    def action_debug_it(self) -> None:
+        self.post_message(self.Evaluate(self, "debug"))
 
     def action_inspect_it(self) -> None:
         self.post_message(self.Evaluate(self, "inspect"))

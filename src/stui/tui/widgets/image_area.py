@@ -14,6 +14,7 @@ from textual.widgets import ContentSwitcher, Static
 
 from stui.tui.styles import beside
 from stui.tui.tools.browser import BrowserPanel
+from stui.tui.tools.debugger import DebuggerPanel
 from stui.tui.tools.inspector import InspectorPanel
 from stui.tui.tools.results import ResultsPanel
 from stui.tui.tools.transcript import TranscriptPanel
@@ -24,13 +25,14 @@ if TYPE_CHECKING:
     from stui.tui.context import ImageContext
     from stui.tui.widgets.workspace import Workspace
 
-Tool = Literal["workspace", "transcript", "browser", "inspector", "results"]
+Tool = Literal["workspace", "transcript", "browser", "inspector", "results", "debugger"]
 TOOL_TITLES: Final[dict[Tool, tuple[str, str]]] = {
     "workspace": ("Workspace", "Alt+E"),
     "transcript": ("Transcript", "Alt+L"),
     "browser": ("Browser", "Alt+O"),
     "inspector": ("Inspector", "Alt+J"),
     "results": ("Results", "Alt+U"),
+    "debugger": ("Debugger", "Alt+Z"),
 }
 
 
@@ -45,6 +47,7 @@ class ImageArea(Vertical):
         self.browser = BrowserPanel(context, id="tool-browser")
         self.inspector = InspectorPanel(context, id="tool-inspector")
         self.results = ResultsPanel(context, id="tool-results")
+        self.debugger = DebuggerPanel(context, id="tool-debugger")
         self.tool: Tool = "workspace"
         self.popup = CompletionPopup()
         self._bar = Static("", id="tool-bar")
@@ -58,20 +61,22 @@ class ImageArea(Vertical):
             yield self.browser
             yield self.inspector
             yield self.results
+            yield self.debugger
         yield self.popup
 
     def on_mount(self) -> None:
-        self._draw_bar()
+        self.draw_bar()
 
     def panel(
         self, tool: Tool
-    ) -> Workspace | TranscriptPanel | BrowserPanel | InspectorPanel | ResultsPanel:
+    ) -> Workspace | TranscriptPanel | BrowserPanel | InspectorPanel | ResultsPanel | DebuggerPanel:
         return {
             "workspace": self.workspace,
             "transcript": self.transcript,
             "browser": self.browser,
             "inspector": self.inspector,
             "results": self.results,
+            "debugger": self.debugger,
         }[tool]
 
     def show(self, tool: Tool, focus: bool = True) -> None:
@@ -79,7 +84,7 @@ class ImageArea(Vertical):
         self.tool = tool
         self.popup.hide()
         self._switcher.current = self.panel(tool).id
-        self._draw_bar()
+        self.draw_bar()
         if tool == "browser" and not self.browser.loaded:
             self.run_worker(self.browser.load(), group="browser-load")
         if focus:
@@ -92,10 +97,12 @@ class ImageArea(Vertical):
         else:
             panel.focus_main()  # type: ignore[union-attr]
 
-    def _draw_bar(self) -> None:
+    def draw_bar(self) -> None:
         parts = []
         for tool, (title, key) in TOOL_TITLES.items():
             text = f" {title} {key} "
+            if tool == "debugger" and self.debugger.suspensions:
+                text = f" {title} ({len(self.debugger.suspensions)}) {key} "
             parts.append(f"[reverse]{text}[/]" if tool == self.tool else text)
         self._bar.update("│".join(parts))
 

@@ -35,12 +35,16 @@ class Shown:
 
     `value` is text to insert (print it) or show (inspect it); `error` is the inline error
     text; `position` is a 1-based offset into the evaluated code for a syntax error.
+    `later` is set when the evaluation was suspended in the debugger: it resolves to what
+    the evaluation finally came to (after proceed, or abandon), shown as `suspended` says.
     """
 
     value: str | None = None
     title: str = ""
     error: str | None = None
     position: int | None = None
+    later: asyncio.Future[Shown] | None = None
+    suspended: str = ""
 
 
 class WorkspaceHost(Protocol):
@@ -224,15 +228,35 @@ class Workspace(Vertical):
             shown = await self.host.evaluate(code, mode)
         finally:
             self._set_running(editor, False, code)
+        if shown.later is not None:
+            self._show_outcome(f"Suspended in the debugger (Alt+Z): {shown.suspended}", info=True)
+            self.run_worker(self._land(editor, shown.later, mode, end))
+            return
+        self._display(editor, shown, mode, start, end)
+
+    async def _land(self, editor: SmalltalkEditor, later: asyncio.Future[Shown], mode, end) -> None:  # type: ignore[no-untyped-def]
+        """The suspended evaluation ended: show its outcome as if it had never stopped,
+        where the editor's text now ends if it shrank meanwhile."""
+        final = await later
+        doc = editor.document
+        row = min(end[0], doc.line_count - 1)
+        end = (row, min(end[1], len(doc.get_line(row))))
+        self._show_outcome(None)
+        self._display(editor, final, mode, end, end, focus=False)  # the debugger may still show
+
+    def _display(
+        self, editor: SmalltalkEditor, shown: Shown, mode: str, start, end, focus: bool = True
+    ) -> None:  # type: ignore[no-untyped-def]
         if shown.error is not None:
             self._show_outcome(shown.error)
             if shown.position is not None:
                 offset = editor.document.get_index_from_location(start) + max(0, shown.position - 1)
                 location = editor.document.get_location_from_index(offset)
                 editor.selection = TextSelection(location, location)
-            editor.focus()
+            if focus:
+                editor.focus()
             return
-        if mode == "print" and shown.value is not None:
+        if mode in ("print", "debug") and shown.value is not None:
             inserted = " " + shown.value
             result = editor.insert(inserted, end)
             editor.selection = TextSelection(end, result.end_location)
