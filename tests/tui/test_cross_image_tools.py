@@ -173,3 +173,13 @@ async def test_copy_to_image_from_the_browser_shows_the_steps_first(start_images
             if answer == "y":
                 await until(lambda: any("Copied 1" in n for n in notices(app)), what="copied")
             assert await source_in(app, b, "double:") == expected
+
+        # compare from the browser: the dialog comes filled in with the method, and b
+        # now has the same code
+        await pilot.press("alt+shift+f")
+        await until(lambda: isinstance(app.screen, FormScreen), what="the compare dialog")
+        await pilot.pause()
+        assert app.screen.query_one("#field-scope", Input).value == "StuiCopyDemo>>double:"
+        await pilot.click("#ok")
+        await until(lambda: isinstance(app.screen, DiffScreen), timeout=20, what="the diff")
+        assert app.screen.result.differences == []

@@ -246,6 +246,9 @@ class StuiApp(App[None]):
     def on_images_sidebar_detail_wanted(self, event: ImagesSidebar.DetailWanted) -> None:
         self._show_detail(event.name)
 
+    def on_browser_panel_diff_wanted(self, event: BrowserPanel.DiffWanted) -> None:
+        self.ask_diff(event.scope)
+
     def on_workspace_broadcast_wanted(self, event: Workspace.BroadcastWanted) -> None:
         """Ask which images (the last choice, else every reachable one), then print the
         code in all of them at once and show one row per image."""
@@ -545,6 +548,11 @@ class StuiApp(App[None]):
 
     def action_diff_images(self) -> None:
         """Ask for two images and a scope, then show what differs (tools.diff)."""
+        self.ask_diff()
+
+    def ask_diff(self, scope: str = "") -> None:
+        """The compare dialog, from the current image, with `scope` filled in (the
+        browser passes its class or method)."""
         names = tuple(v.name for v in self.wb.images())
         if len(names) < 2:
             self.notify("Comparing needs two images.", severity="warning")
@@ -565,6 +573,7 @@ class StuiApp(App[None]):
                     Field(
                         "scope",
                         "Class, Class>>selector or category:Pattern (empty: every class)",
+                        value=scope,
                         placeholder="Point, Point>>x, category:Kernel-*",
                     ),
                 ],

@@ -227,6 +227,12 @@ TABLE: tuple[KeySpec, ...] = (
         "Copy to image…: the method, else the class (shows the steps first)",
         "browser",
     ),
+    KeySpec(
+        "diff_selection",
+        "alt+shift+f",
+        "Compare the method, else the class, with another image (diff)",
+        "browser",
+    ),
     # the diff view
     KeySpec(
         "copy_difference",

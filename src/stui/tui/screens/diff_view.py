@@ -1,8 +1,9 @@
 """The diff view: what differs from one image's code to another's, one entry per class or
 method on the left, its unified diff on the right (tools.diff, as `stui diff` shows it).
 
-It opens from the palette (or Alt+Shift+F): a dialog asks for the two images and the
-scope (a class, Class>>selector, `category:Pattern`, or nothing for every class).
+It opens from the palette (or Alt+Shift+F; in the browser, filled in with the selected
+method or class): a dialog asks for the two images and the scope (a class,
+Class>>selector, `category:Pattern`, or nothing for every class).
 `c` copies the highlighted class or method from the first image into the second, after
 showing the steps (tools.copy).
 """

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar, Final, Literal
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.text_area import Selection as TextSelection
 
@@ -51,6 +52,13 @@ def class_template(category: str) -> str:
 class BrowserPanel(Vertical):
     DEFAULT_CSS = beside(__file__)
     BINDINGS: ClassVar = keys.bindings("browser")
+
+    class DiffWanted(Message):
+        """Compare this scope (Class, Class>>selector, or '' for all) with another image."""
+
+        def __init__(self, scope: str) -> None:
+            super().__init__()
+            self.scope = scope
 
     def __init__(self, context: ImageContext, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -420,6 +428,15 @@ class BrowserPanel(Vertical):
         if self.selector is None:
             scope = CodeScope(class_name=self.cls)
         copy_to_image.ask(self, self.context.wb, self.context.name, scope)
+
+    def action_diff_selection(self) -> None:
+        """Compare the selected method, else class (else every class), with another
+        image: the app's compare dialog, filled in."""
+        scope = ""
+        if self.cls is not None:
+            side = " class" if self.side is m.Side.CLASS else ""
+            scope = f"{self.cls}{side}>>{self.selector}" if self.selector else self.cls
+        self.post_message(self.DiffWanted(scope))
 
     def action_remove(self) -> None:
         focused = self.app.focused
