@@ -515,3 +515,36 @@ def test_a_naive_clock_is_taken_as_utc(store: SessionStore) -> None:
     session = manager.create_session(IMAGE)
     assert session.created_at == datetime(2026, 5, 1, 8, 30, tzinfo=UTC)
     assert manager.get_session(session.id) == session
+
+
+def test_record_evaluations_writes_many_sessions_in_one_transaction(store) -> None:
+    """A broadcast's history: every session's entry, bounded, with its new variables."""
+    manager = SessionManager(store, CLIENT)
+    first = manager.create_session(IMAGE)
+    second = manager.create_session(OTHER_IMAGE)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    manager.record_evaluations(
+        [
+            (first.id, HistoryEntry("a := 1", "print", "1", at), {"a"}),
+            (second.id, HistoryEntry("3 + 4", "print", "7", at), set()),
+            (first.id, HistoryEntry("b := 2", "do", None, at), {"b"}),
+        ],
+        limit=2,
+    )
+    one = manager.get_session(first.id).state
+    assert [h.code for h in one.history] == ["a := 1", "b := 2"]
+    assert one.variables == ["a", "b"]
+    assert [h.result for h in manager.get_session(second.id).state.history] == ["7"]
+    manager.record_evaluations([(first.id, HistoryEntry("c", "print", "nil", at), ())], limit=2)
+    assert [h.code for h in manager.get_session(first.id).state.history] == ["b := 2", "c"]
+
+    manager.close_session(second.id)
+    with pytest.raises(SessionClosedError):
+        manager.record_evaluations(
+            [
+                (first.id, HistoryEntry("d", "print", "nil", at), ()),
+                (second.id, HistoryEntry("e", "print", "nil", at), ()),
+            ],
+            limit=10,
+        )
+    assert [h.code for h in manager.get_session(first.id).state.history] == ["b := 2", "c"]

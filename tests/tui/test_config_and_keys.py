@@ -7,6 +7,7 @@ from pathlib import Path
 from stui.tui import keys
 from stui.tui.app import StuiApp
 from stui.tui.config import TuiConfig, load_config, save_theme, saved_theme
+from stui.tui.screens.diff_view import DiffScreen
 from stui.tui.screens.sessions import SessionsScreen
 from stui.tui.tools.browser import BrowserPanel
 from stui.tui.tools.debugger import DebuggerPanel
@@ -69,6 +70,7 @@ def test_every_action_in_the_table_has_a_handler() -> None:
         "browser": BrowserPanel,
         "results": ResultsPanel,
         "debugger": DebuggerPanel,
+        "diff": DiffScreen,
     }
     for spec in keys.TABLE:
         name = spec.action.split("(")[0]

@@ -86,7 +86,7 @@ async def test_clone_copies_the_workspace_to_another_image(start_images) -> None
         await until(lambda: app.wb.sessions.list_sessions(target), what="the clone")
         clone = app.wb.sessions.get_session(app.wb.sessions.list_sessions(target)[0].id)
         assert list(clone.state.buffers.values()) == ["'carried over'"]
-        assert clone.state.history == []
+        assert [t.kind for t in clone.state.transfers] == ["clone"]
 
 
 async def test_orphaned_sessions_are_cleaned_up_after_confirmation(start_images) -> None:

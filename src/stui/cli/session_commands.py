@@ -1,7 +1,7 @@
 """`stui sessions …`: the client's sessions per image, their history, stats and cleanups.
 
 Listings only read the store; changes happen in explicit commands (create, close,
-cleanup) or in the health monitor.
+clone, move, cleanup) or in the health monitor.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from stui.cli.eval_commands import IMAGE_OPTION, JSON_OPTION
 from stui.cli.output import emit_json
 from stui.cli.running import open_workbench, run
 from stui.errors import StuiError
-from stui.sessions.records import SessionInfo
+from stui.sessions.records import Session, SessionInfo
+from stui.sessions.state import Transfer
 from stui.workbench import Workbench
 
 
@@ -82,7 +83,8 @@ def show(ref: str, as_json: bool) -> None:
     if as_json:
         emit_json({**_row(session), "image": wb.image_name(session.image_id),
                    "buffers": state.buffers, "variables": state.variables,
-                   "history": state.history})  # fmt: skip
+                   "history": state.history,
+                   "transfers": [_transfer_row(wb, t) for t in state.transfers]})  # fmt: skip
         return
     click.echo(f"session {session.id}" + (f" ({session.label})" if session.label else ""))
     click.echo(f"  image     {wb.image_name(session.image_id)} ({session.image_id})")
@@ -90,6 +92,8 @@ def show(ref: str, as_json: bool) -> None:
     click.echo(f"  created   {session.created_at:%Y-%m-%d %H:%M:%S}")
     click.echo(f"  last used {session.last_seen_at:%Y-%m-%d %H:%M:%S}")
     click.echo(f"  variables {', '.join(state.variables) or '-'}")
+    for transfer in state.transfers:
+        click.echo(f"  {_transfer_line(wb, session.id, transfer)}")
     click.echo(f"  history   {len(state.history)} evaluation(s)")
     for entry in state.history[-10:]:
         first = entry.code.strip().splitlines()[0] if entry.code.strip() else ""
@@ -121,6 +125,76 @@ def close(ref: str, as_json: bool) -> None:
         emit_json({"ok": True, **_row(info)})
     else:
         click.echo(f"closed {info.id}")
+
+
+TO_OPTION = click.option("--to", "to_image", required=True, help="The image to go to.")
+
+
+@sessions.command()
+@click.argument("ref")
+@TO_OPTION
+@click.option("--label", help="A name for the new session.")
+@JSON_OPTION
+def clone(ref: str, to_image: str, label: str | None, as_json: bool) -> None:
+    """Copy a session's workspaces and history into a new session on another image."""
+    session = run(lambda wb: wb.clone_session(ref, to_image, label))
+    _report_transfer(open_workbench(), session, as_json)
+
+
+@sessions.command()
+@click.argument("ref")
+@TO_OPTION
+@JSON_OPTION
+def move(ref: str, to_image: str, as_json: bool) -> None:
+    """Re-bind a session to another image; its workspace variables do not travel."""
+    session = run(lambda wb: wb.move_session(ref, to_image))
+    _report_transfer(open_workbench(), session, as_json)
+
+
+def _report_transfer(wb: Workbench, session: Session, as_json: bool) -> None:
+    """Say what travelled and, always, which workspace variables did not."""
+    transfer = session.state.transfers[-1]
+    if as_json:
+        emit_json({"ok": True, **_transfer_row(wb, transfer), "session": _row(session)})
+        return
+    source = wb.image_name(transfer.from_image)
+    target = wb.image_name(transfer.to_image)
+    if transfer.kind == "move":
+        click.echo(f"moved session {session.id} from {source} to {target}")
+    else:
+        click.echo(
+            f"cloned session {transfer.from_session} of {source} into new session "
+            f"{session.id} of {target}"
+        )
+    state = session.state
+    click.echo(f"carried {len(state.buffers)} workspace(s), {len(state.history)} evaluation(s)")
+    left = transfer.variables_left
+    if left:
+        click.echo(f"workspace variables do not travel: {', '.join(left)} stayed in {source}")
+    else:
+        click.echo("workspace variables do not travel (none were bound)")
+
+
+def _transfer_row(wb: Workbench, transfer: Transfer) -> dict[str, Any]:
+    return {
+        "kind": transfer.kind, "from_session": transfer.from_session,
+        "from_image": wb.image_name(transfer.from_image), "to_session": transfer.to_session,
+        "to_image": wb.image_name(transfer.to_image), "at": transfer.at,
+        "variables_left": transfer.variables_left,
+    }  # fmt: skip
+
+
+def _transfer_line(wb: Workbench, session_id: str, transfer: Transfer) -> str:
+    """One line of `sessions show`: this session's end of a clone or move."""
+    source = wb.image_name(transfer.from_image)
+    target = wb.image_name(transfer.to_image)
+    when = f"{transfer.at:%Y-%m-%d %H:%M:%S}"
+    left = ", ".join(transfer.variables_left) or "none"
+    if transfer.kind == "move":
+        return f"moved     {when} from {source} to {target}; variables left: {left}"
+    if transfer.to_session == session_id:
+        return f"cloned    {when} from {transfer.from_session[:12]} of {source}"
+    return f"cloned    {when} to {transfer.to_session[:12]} of {target}"
 
 
 @sessions.command()

@@ -30,7 +30,7 @@ from stui.sessions.records import (
     SessionCounts,
     SessionInfo,
 )
-from stui.sessions.state import HistoryEntry, OpenTool, Selection, SessionState
+from stui.sessions.state import HistoryEntry, OpenTool, Selection, SessionState, Transfer
 from stui.sessions.store import SessionStore
 
 __all__ = [
@@ -60,4 +60,5 @@ __all__ = [
     "SessionsError",
     "StoreBusyError",
     "StoreError",
+    "Transfer",
 ]

@@ -13,6 +13,8 @@ Status transitions (anything else is refused or a no-op):
     detached  --mark_orphaned-> orphaned
     detached | orphaned --restore--> active
     any but closed --close--> closed        (kept, listed, never used again)
+    open --transfer(move)-> active          (same session, on another image)
+    open --transfer(clone)-> unchanged      (plus a new active session on the target)
     orphaned  --cleanup-------> deleted     (recorded in the cleanup history)
 
 All operations see only the sessions of this manager's `client_id`.
@@ -20,9 +22,11 @@ All operations see only the sessions of this manager's `client_id`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+
+import msgspec
 
 from stui.sessions.errors import (
     AmbiguousSession,
@@ -42,11 +46,19 @@ from stui.sessions.records import (
     SessionInfo,
     SessionStatus,
 )
-from stui.sessions.state import SessionState, encode_state
+from stui.sessions.state import (
+    HistoryEntry,
+    SessionState,
+    Transfer,
+    TransferKind,
+    encode_state,
+)
 from stui.sessions.store import SessionStore, StoreTx, encoded_size
 from stui.sessions.timestamps import Clock, from_text, to_text, utc_now
 from stui.status import ConnectionStatus
 
+# One evaluation to record: the session id, its history entry, the variables it bound.
+Evaluation = tuple[str, HistoryEntry, Iterable[str]]
 OPEN_STATUSES: tuple[SessionStatus, ...] = ("active", "detached", "orphaned")
 MAX_LABEL = 200
 MAX_REASON = 1000
@@ -172,6 +184,33 @@ class SessionManager:
             )
             return self._info(tx, session_id)
 
+    def record_evaluations(self, entries: Sequence[Evaluation], limit: int) -> None:
+        """Append evaluations to their sessions' histories (each kept to its last `limit`
+        entries) and add the workspace variables they bound, all in one transaction: a
+        broadcast to fifty images writes once, not fifty times.
+
+        A closed or unknown session refuses the whole batch, and nothing is written.
+        """
+        with self.store.write() as tx:
+            states: dict[str, SessionState] = {}
+            for session_id, entry, bound in entries:
+                if session_id not in states:
+                    session = self._load(tx, check_session_id(session_id))
+                    _not_closed(session)
+                    states[session_id] = session.state
+                state = states[session_id]
+                variables = sorted({*state.variables, *bound}) if bound else state.variables
+                states[session_id] = msgspec.structs.replace(
+                    state, history=[*state.history, entry][-limit:], variables=variables
+                )
+            now = to_text(self._now())
+            for session_id, state in states.items():
+                text = encode_state(state)
+                tx.update_session(
+                    session_id, state=text, state_bytes=encoded_size(text),
+                    updated_at=now, last_seen_at=now,
+                )  # fmt: skip
+
     def bind_image_session(self, session_id: str, image_session_id: str | None) -> SessionInfo:
         """Record the image-side session (`s-…`) that serves this session (None: none)."""
         session_id = check_session_id(session_id)
@@ -191,6 +230,80 @@ class SessionManager:
             if self._info(tx, session_id).status != "closed":
                 tx.update_session(session_id, status="closed", updated_at=to_text(self._now()))
             return self._info(tx, session_id)
+
+    def transfer_session(
+        self, session_id: str, to_image_id: str, kind: TransferKind, label: str | None = None
+    ) -> Session:
+        """Clone or move an open session to another image; answer the session there.
+
+        A clone is a new active session on `to_image_id` with the source's client state
+        (workspaces, history, tools, selections); the source is left as it was. A move
+        re-binds the same session to `to_image_id`, active, with no image-side session
+        yet. Neither carries workspace variables: they live in the image they were bound
+        in, so the new end starts with none and the `Transfer` names those left behind.
+        Both ends record the transfer, in one transaction.
+        """
+        session_id = check_session_id(session_id)
+        to_image_id = _image_id(to_image_id)
+        label = _text("label", label, MAX_LABEL)
+        if kind not in ("clone", "move"):
+            raise InvalidArgument(f"unknown transfer {kind!r}: expected clone or move")
+        now = self._now()
+        with self.store.write() as tx:
+            source = self._load(tx, session_id)
+            _not_closed(source)
+            if kind == "move" and source.image_id == to_image_id:
+                raise InvalidArgument(f"session {session_id} is already on that image")
+            tx.ensure_image(to_image_id)
+            target_id = session_id if kind == "move" else new_session_id()
+            transfer = Transfer(
+                kind, session_id, source.image_id, target_id, to_image_id, now,
+                list(source.state.variables),
+            )  # fmt: skip
+            carried = msgspec.structs.replace(
+                source.state, variables=[], transfers=[*source.state.transfers, transfer]
+            )
+            if kind == "move":
+                self._move(tx, source, to_image_id, carried, now)
+            else:
+                self._clone(tx, source, target_id, to_image_id, carried, label, now)
+            return self._load(tx, target_id)
+
+    def _move(
+        self, tx: StoreTx, source: Session, to_image_id: str, state: SessionState, now: datetime
+    ) -> None:
+        text = encode_state(state)
+        at = to_text(now)
+        tx.update_session(
+            source.id, image_id=to_image_id, image_session_id=None, status="active",
+            state=text, state_bytes=encoded_size(text), updated_at=at, last_seen_at=at,
+        )  # fmt: skip
+
+    def _clone(
+        self,
+        tx: StoreTx,
+        source: Session,
+        target_id: str,
+        to_image_id: str,
+        state: SessionState,
+        label: str | None,
+        now: datetime,
+    ) -> None:
+        text = encode_state(state)
+        clone = Session(
+            id=target_id, image_id=to_image_id, client_id=self.client_id,
+            image_session_id=None, label=label, status="active", created_at=now,
+            updated_at=now, last_seen_at=now, state_bytes=encoded_size(text), state=state,
+        )  # fmt: skip
+        tx.insert_sessions([(clone, text)])
+        kept = msgspec.structs.replace(
+            source.state, transfers=[*source.state.transfers, state.transfers[-1]]
+        )
+        kept_text = encode_state(kept)
+        tx.update_session(
+            source.id, state=kept_text, state_bytes=encoded_size(kept_text),
+            updated_at=to_text(now),
+        )  # fmt: skip
 
     # -- connection life cycle -------------------------------------------------------
 

@@ -16,6 +16,7 @@ import msgspec
 from stui.sessions.errors import InvalidStateError
 
 EntryMode = Literal["do", "print", "inspect", "debug"]
+TransferKind = Literal["clone", "move"]
 
 
 class HistoryEntry(msgspec.Struct, frozen=True):
@@ -41,11 +42,30 @@ class Selection(msgspec.Struct, frozen=True):
     end: int
 
 
+class Transfer(msgspec.Struct, frozen=True):
+    """A session's passage to another image, kept in the history of both ends.
+
+    A clone leaves the source as it was and starts a new session (`to_session`) on the
+    target with the client state; a move re-binds the same session (`from_session` ==
+    `to_session`) to the target. Either way the image-side workspace variables stay
+    where they were bound: `variables_left` names them, so it is said, never silent.
+    """
+
+    kind: TransferKind
+    from_session: str
+    from_image: str
+    to_session: str
+    to_image: str
+    at: datetime
+    variables_left: list[str] = msgspec.field(default_factory=list)
+
+
 class SessionState(msgspec.Struct, frozen=True):
     """Workspace buffers by name, history (oldest first), open tools and selections.
 
     `variables` names the workspace variables this client bound in the image-side
-    session, so that an image restart can say which were lost.
+    session, so that an image restart can say which were lost. `transfers` is where the
+    session was cloned or moved from and to, oldest first.
     """
 
     buffers: dict[str, str] = msgspec.field(default_factory=dict)
@@ -53,6 +73,7 @@ class SessionState(msgspec.Struct, frozen=True):
     tools: list[OpenTool] = msgspec.field(default_factory=list)
     selections: dict[str, Selection] = msgspec.field(default_factory=dict)
     variables: list[str] = msgspec.field(default_factory=list)
+    transfers: list[Transfer] = msgspec.field(default_factory=list)
 
 
 _encoder = msgspec.json.Encoder()

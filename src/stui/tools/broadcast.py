@@ -2,7 +2,8 @@
 
 Each image runs the code in its own session (the image's latest, as a single `stui eval`
 would), concurrently with the others. An image that cannot be reached, fails or times
-out gets a row that says so; it never stops the other rows.
+out gets a row that says so; it never stops the other rows. The rows' history entries
+are written together, in one store transaction, once every row is in.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import msgspec
 
 from stui.errors import InvalidInput, StuiError
 from stui.protocol import EvalMode
-from stui.tools.evaluate import DEFAULT_TIMEOUT, evaluate
+from stui.tools.evaluate import DEFAULT_TIMEOUT, HistoryBatch, evaluate
 from stui.tools.outcomes import Evaluated, Outcome, TimedOut
 from stui.workbench import Workbench
 
@@ -58,8 +59,24 @@ async def broadcast(
     """
     names = image_names(images)
     seconds = timeout or DEFAULT_TIMEOUT
-    rows = await asyncio.gather(*(_row(wb, name, code, EvalMode(mode), seconds) for name in names))
-    return list(rows)
+    history = HistoryBatch(wb.sessions)
+    try:
+        rows = await asyncio.gather(
+            *(_row(wb, name, code, EvalMode(mode), seconds, history) for name in names)
+        )
+    except BaseException:  # cancelled, say: what ran (or was interrupted) is recorded
+        history.flush()
+        raise
+    refused = history.flush()
+    return [_unrecorded(row, refused) for row in rows]
+
+
+def _unrecorded(row: BroadcastRow, refused: dict[str, str]) -> BroadcastRow:
+    """A row whose history entry the store refused says so, as a lone `stui eval` does."""
+    reason = refused.get(row.session_id or "")
+    if reason is None:
+        return row
+    return BroadcastRow(row.image, Unreached(reason), row.seconds, row.session_id)
 
 
 def image_names(images: Iterable[str]) -> list[str]:
@@ -76,7 +93,9 @@ def reachable_images(wb: Workbench) -> list[str]:
     return sorted(v.name for v in wb.images() if v.source != "known" and v.address)
 
 
-async def _row(wb: Workbench, name: str, code: str, mode: EvalMode, seconds: float) -> BroadcastRow:
+async def _row(
+    wb: Workbench, name: str, code: str, mode: EvalMode, seconds: float, history: HistoryBatch
+) -> BroadcastRow:
     started = time.perf_counter()
     try:
         handle = await asyncio.wait_for(wb.open_session(name), seconds)
@@ -86,10 +105,7 @@ async def _row(wb: Workbench, name: str, code: str, mode: EvalMode, seconds: flo
     except StuiError as e:
         return BroadcastRow(name, Unreached(str(e)), time.perf_counter() - started)
     left = max(seconds - (time.perf_counter() - started), 0.001)
-    try:
-        outcome: RowOutcome = await evaluate(handle, code, mode, left)
-    except StuiError as e:  # the store refused the history record, say
-        outcome = Unreached(str(e))
+    outcome: RowOutcome = await evaluate(handle, code, mode, left, history=history)
     if isinstance(outcome, TimedOut):
         outcome = TimedOut(seconds, outcome.interrupted)
     return BroadcastRow(name, outcome, time.perf_counter() - started, handle.session_id)

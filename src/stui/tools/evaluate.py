@@ -26,6 +26,8 @@ from stui.protocol import (
     RemoteError,
     Result,
 )
+from stui.sessions.errors import SessionsError
+from stui.sessions.manager import Evaluation, SessionManager
 from stui.sessions.state import HistoryEntry
 from stui.tools.outcomes import (
     Evaluated,
@@ -50,25 +52,63 @@ _ASSIGNMENT = re.compile(r"(?:^|[.\[(|]\s*)([a-z][A-Za-z0-9]*)\s*(?::=|_(?![A-Za
 _TEMPS = re.compile(r"^\s*\|([^|]*)\|")
 
 
+class HistoryBatch:
+    """Evaluations of many sessions to record together, in one store transaction.
+
+    A broadcast's rows land here and are written once by `flush`: a write per row
+    would cost every row about a millisecond of SQLite, which is what bounded how
+    much fifty concurrent evaluations gained over fifty in a row.
+    """
+
+    def __init__(self, sessions: SessionManager) -> None:
+        self._sessions = sessions
+        self._entries: list[Evaluation] = []
+
+    def add(self, handle: SessionHandle, code: str, mode: EvalMode, outcome: Outcome) -> None:
+        self._entries.append(_evaluation(handle, code, mode, outcome))
+
+    def flush(self) -> dict[str, str]:
+        """Write what was added and start afresh; answer, by session id, why the store
+        refused an entry (a session closed meanwhile, say): the others are written."""
+        entries, self._entries = self._entries, []
+        if not entries:
+            return {}
+        try:
+            self._sessions.record_evaluations(entries, HISTORY_LIMIT)
+            return {}
+        except SessionsError:
+            pass  # one bad entry refuses the batch: write them one by one
+        refused: dict[str, str] = {}
+        for entry in entries:
+            try:
+                self._sessions.record_evaluations([entry], HISTORY_LIMIT)
+            except SessionsError as e:
+                refused[entry[0]] = str(e)
+        return refused
+
+
 async def evaluate(
     handle: SessionHandle,
     code: str,
     mode: EvalMode | str = EvalMode.PRINT,
     timeout: float | None = None,
     receiver: int | None = None,
+    history: HistoryBatch | None = None,
 ) -> Outcome:
-    """Evaluate code in the handle's session and record the outcome in its history;
-    `receiver`, a handle of the session, is `self` in the code (an inspector's pane)."""
+    """Evaluate code in the handle's session and record the outcome in its history (at
+    once, or in `history` for its caller to flush); `receiver`, a handle of the
+    session, is `self` in the code (an inspector's pane)."""
     mode = EvalMode(mode)
+    keep = record if history is None else history.add
     outcome = _refusal(handle, code)
     if outcome is None:
         try:
             outcome = await _run(handle, code, mode, timeout or DEFAULT_TIMEOUT, receiver)
         except asyncio.CancelledError:
             await interrupt(handle)
-            record(handle, code, mode, Interrupted("cancelled by the user"))
+            keep(handle, code, mode, Interrupted("cancelled by the user"))
             raise
-    record(handle, code, mode, outcome)
+    keep(handle, code, mode, outcome)
     return outcome
 
 
@@ -85,14 +125,13 @@ async def interrupt(handle: SessionHandle) -> bool:
 
 def record(handle: SessionHandle, code: str, mode: EvalMode, outcome: Outcome) -> None:
     """Append the evaluation to the session's history (bounded) and note new variables."""
-    state = handle.sessions.get_session(handle.session_id).state
+    handle.sessions.record_evaluations([_evaluation(handle, code, mode, outcome)], HISTORY_LIMIT)
+
+
+def _evaluation(handle: SessionHandle, code: str, mode: EvalMode, outcome: Outcome) -> Evaluation:
     entry = HistoryEntry(code=code, mode=mode.value, result=summary(outcome), at=_now())
-    history = [*state.history, entry][-HISTORY_LIMIT:]
-    variables = state.variables
-    if isinstance(outcome, Evaluated):
-        variables = sorted({*variables, *assigned_variables(code)})
-    updated = msgspec.structs.replace(state, history=history, variables=variables)
-    handle.sessions.save_state(handle.session_id, updated)
+    bound = assigned_variables(code) if isinstance(outcome, Evaluated) else set()
+    return handle.session_id, entry, bound
 
 
 def assigned_variables(code: str) -> set[str]:

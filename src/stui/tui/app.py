@@ -13,20 +13,22 @@ import asyncio
 from collections.abc import Callable
 from typing import ClassVar
 
-import msgspec
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Footer, Static
 
-from stui.errors import StuiError
+from stui.errors import InvalidInput, StuiError
 from stui.protocol import messages as m
-from stui.sessions.records import SessionInfo
-from stui.sessions.state import SessionState
+from stui.sessions.records import Session, SessionInfo
+from stui.tools.broadcast import broadcast, image_names, reachable_images
+from stui.tools.diff import diff
 from stui.tui import keys
 from stui.tui.config import THEMES, TuiConfig, load_config, save_theme
 from stui.tui.context import ImageContext
 from stui.tui.palette import StuiCommands
+from stui.tui.screens.broadcast_view import BroadcastScreen
 from stui.tui.screens.dialogs import ConfirmScreen, Field, FormScreen
+from stui.tui.screens.diff_view import DiffScreen, scope_of
 from stui.tui.screens.help import HelpScreen
 from stui.tui.screens.image_detail import ImageDetailScreen
 from stui.tui.screens.sessions import SessionsScreen
@@ -99,6 +101,7 @@ class StuiApp(App[None]):
         self._own_workbench = workbench is None
         self.live = live
         self.contexts: dict[str, ImageContext] = {}
+        self._broadcast_images: list[str] = []  # the last broadcast's images, offered again
         self.notices: list[str] = []  # the workbench's notices, as shown, oldest first
         self.current: str | None = None
         self.keymap_, self._key_warnings = keys.keymap(self.config.keys)
@@ -243,6 +246,43 @@ class StuiApp(App[None]):
     def on_images_sidebar_detail_wanted(self, event: ImagesSidebar.DetailWanted) -> None:
         self._show_detail(event.name)
 
+    def on_browser_panel_diff_wanted(self, event: BrowserPanel.DiffWanted) -> None:
+        self.ask_diff(event.scope)
+
+    def on_workspace_broadcast_wanted(self, event: Workspace.BroadcastWanted) -> None:
+        """Ask which images (the last choice, else every reachable one), then print the
+        code in all of them at once and show one row per image."""
+        default = self._broadcast_images or reachable_images(self.wb)
+        if not default:
+            self.notify("No image is running to evaluate in.", severity="warning")
+            return
+        code = event.code
+
+        def chosen(values: dict[str, str] | None) -> None:
+            if values:
+                self.run_worker(self._broadcast(code, values["images"]), group="broadcast")
+
+        first = code.strip().splitlines()[0]
+        self.push_screen(
+            FormScreen(
+                "Print it in many images",
+                [Field("images", "Images (comma-separated)", value=",".join(default))],
+                ok="Print it",
+                hint=f"Each image evaluates in its own latest session: {first[:50]}",
+            ),
+            chosen,
+        )
+
+    async def _broadcast(self, code: str, images: str) -> None:
+        try:
+            names = image_names(images.split(","))
+            rows = await broadcast(self.wb, names, code, m.EvalMode.PRINT)
+        except StuiError as e:
+            self.notify(f"Print it in many images: {e}", severity="error")
+            return
+        self._broadcast_images = names
+        self.push_screen(BroadcastScreen(code, rows))
+
     def on_workspace_evaluating(self, event: Workspace.Evaluating) -> None:
         if event.workspace.image == self.current:
             self.status_bar.evaluating = event.started_at
@@ -271,11 +311,24 @@ class StuiApp(App[None]):
         # The sessions panel is still closing: focus once the main screen is back.
         self.set_timer(0.1, self.contexts[name].workspace.focus_editor)
 
-    async def clone_session(self, info: SessionInfo, target: str) -> None:
-        source = self.wb.sessions.get_session(info.id).state
-        session = await self.wb.create_session(target, label=f"clone of {info.id[:8]}")
-        state = SessionState(buffers=dict(source.buffers), selections=dict(source.selections))
-        self.wb.sessions.save_state(session.id, msgspec.structs.replace(state))
+    async def clone_session(self, info: SessionInfo, target: str) -> Session:
+        """A new session on `target` with this one's workspaces and history."""
+        self._flush_session(info.id)
+        return await self.wb.clone_session(info.id, target, label=f"clone of {info.id[:8]}")
+
+    async def move_session(self, info: SessionInfo, target: str) -> Session:
+        """Re-bind the session to `target`; the workspace that showed it lets it go (its
+        variables stay behind in the source image)."""
+        self._flush_session(info.id)
+        moved = await self.wb.move_session(info.id, target)
+        self.session_closed(info.id)
+        return moved
+
+    def _flush_session(self, session_id: str) -> None:
+        """Save what is typed in the workspace showing this session, before it travels."""
+        for context in self.contexts.values():
+            if context.session_id == session_id:
+                context.flush()
 
     def session_closed(self, session_id: str) -> None:
         for context in self.contexts.values():
@@ -288,6 +341,8 @@ class StuiApp(App[None]):
     def _focused_scope(self) -> keys.Scope:
         if isinstance(self.screen, SessionsScreen):
             return "sessions"
+        if isinstance(self.screen, DiffScreen):
+            return "diff"
         focused = self.focused
         node = focused
         while node is not None:
@@ -493,6 +548,54 @@ class StuiApp(App[None]):
             entered,
         )
 
+    def action_diff_images(self) -> None:
+        """Ask for two images and a scope, then show what differs (tools.diff)."""
+        self.ask_diff()
+
+    def ask_diff(self, scope: str = "") -> None:
+        """The compare dialog, from the current image, with `scope` filled in (the
+        browser passes its class or method)."""
+        names = tuple(v.name for v in self.wb.images())
+        if len(names) < 2:
+            self.notify("Comparing needs two images.", severity="warning")
+            return
+        first = self.current if self.current in names else names[0]
+        second = next(n for n in names if n != first)
+
+        def chosen(values: dict[str, str] | None) -> None:
+            if values:
+                self.run_worker(self._diff(values["a"], values["b"], values["scope"]), group="diff")
+
+        self.push_screen(
+            FormScreen(
+                "Compare the code of two images",
+                [
+                    Field("a", "From image", value=first, choices=names),
+                    Field("b", "To image", value=second, choices=names),
+                    Field(
+                        "scope",
+                        "Class, Class>>selector or category:Pattern (empty: every class)",
+                        value=scope,
+                        placeholder="Point, Point>>x, category:Kernel-*",
+                    ),
+                ],
+                ok="Compare",
+            ),
+            chosen,
+        )
+
+    async def _diff(self, a: str, b: str, scope_text: str) -> None:
+        try:
+            if a == b:
+                raise InvalidInput("choose two different images")
+            scope = scope_of(scope_text)
+            self.notify(f"Comparing {a} with {b}…", timeout=2)
+            result = await diff(self.wb, a, b, scope)
+        except StuiError as e:
+            self.notify(f"Compare: {e}", severity="error")
+            return
+        self.push_screen(DiffScreen(result, self.wb))
+
     def action_save_image(self) -> None:
         context = self.contexts.get(self._target() or "")
         if context is not None:
@@ -570,6 +673,13 @@ class StuiApp(App[None]):
         """An images-sidebar action from the palette, on the highlighted image."""
         self.sidebar.focus_list()
         await self.sidebar.run_action(action)
+
+    async def run_in_diff(self, action: str) -> None:
+        """A diff-view action from the palette: it needs the diff view open."""
+        if not isinstance(self.screen, DiffScreen):
+            self.notify("Open the diff view first (Alt+Shift+F).")
+            return
+        await self.screen.run_action(action)
 
     async def run_in_sessions(self, action: str) -> None:
         """A sessions-panel action from the palette: opens the panel if needed."""

@@ -39,6 +39,7 @@ Scope = Literal[
     "browser",
     "results",
     "debugger",
+    "diff",
 ]
 
 # What Alt+1..9 (ESC 1..9) arrives as: Textual's names of the Option+digit characters.
@@ -70,6 +71,7 @@ SCOPE_TITLES: dict[Scope, str] = {
     "browser": "Class browser",
     "results": "Senders, implementors, references",
     "debugger": "Debugger",
+    "diff": "Diff view",
 }
 
 
@@ -120,6 +122,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("show_results", "alt+u", "Show the search results", "app"),
     KeySpec("show_debugger", "alt+z", "Show the debugger", "app"),
     KeySpec("find_class", "alt+f", "Find a class and browse it", "app"),
+    KeySpec("diff_images", "alt+shift+f", "Compare the code of two images (diff)", "app"),
     KeySpec(
         "save_image",
         "f6,ctrl+shift+s",
@@ -166,6 +169,12 @@ TABLE: tuple[KeySpec, ...] = (
         "workspace",
         note="Ctrl+Shift+D only where the terminal tells it from Ctrl+D",
     ),
+    KeySpec(
+        "broadcast_it",
+        "alt+shift+e",
+        "Print it in many images (one row per image)",
+        "workspace",
+    ),
     KeySpec("interrupt", "escape", "Interrupt the running evaluation", "workspace"),
     KeySpec(
         "copy_or_interrupt", "ctrl+c", "Interrupt the running evaluation, else copy", "workspace"
@@ -199,6 +208,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("cleanup_image", "o", "Clean up this image's orphaned sessions", "sessions", show=True),
     KeySpec("cleanup_age", "a", "Clean up orphaned sessions by age", "sessions", show=True),
     KeySpec("clone", "k", "Clone the workspace to another image", "sessions", show=True),
+    KeySpec("move", "m", "Move the session to another image (variables stay)", "sessions"),
     KeySpec("cleanup_history", "h", "Cleanup history", "sessions", show=True),
     KeySpec("refresh", "f5", "Refresh", "sessions"),
     # the Transcript
@@ -219,6 +229,27 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("new_class", "alt+k", "New class (a definition to fill in)", "browser"),
     KeySpec("new_method", "alt+y", "New method in the protocol", "browser"),
     KeySpec("remove", "delete", "Remove the method or class (asks first)", "browser"),
+    KeySpec(
+        "copy_to_image",
+        "alt+shift+c",
+        "Copy to image…: the method, else the class (shows the steps first)",
+        "browser",
+    ),
+    KeySpec(
+        "diff_selection",
+        "alt+shift+f",
+        "Compare the method, else the class, with another image (diff)",
+        "browser",
+    ),
+    # the diff view
+    KeySpec(
+        "copy_difference",
+        "c",
+        "Copy to image…: the selected class or method, into the second image",
+        "diff",
+        show=True,
+        short="Copy into the second image",
+    ),
     # the debugger
     KeySpec("step_into", "alt+s", "Step into the next send", "debugger", show=True, short="Into"),
     KeySpec("step_over", "alt+v", "Step over the next send", "debugger", show=True, short="Over"),

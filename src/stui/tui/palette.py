@@ -59,6 +59,10 @@ class StuiCommands(Provider):
                 commands.append(
                     (f"Images: {title}", shown, partial(app.run_in_images, spec.action))
                 )
+            elif spec.scope == "diff":
+                commands.append(
+                    (f"Diff view: {title}", shown, partial(app.run_in_diff, spec.action))
+                )
             elif spec.scope == "sessions":
                 commands.append(
                     (f"Sessions: {title}", shown, partial(app.run_in_sessions, spec.action))

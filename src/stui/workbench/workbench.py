@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import weakref
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -30,6 +31,7 @@ from stui.images.sync import ensure_image_session
 from stui.protocol import Event, ProtocolError, RemoteError, Unknown
 from stui.sessions.manager import SessionManager
 from stui.sessions.records import CleanupRecord, Reconnection, Session, SessionInfo
+from stui.sessions.state import TransferKind
 from stui.sessions.store import SessionStore, default_path
 from stui.status import ConnectionStatus
 from stui.transport import ImageClient, TransportError
@@ -72,6 +74,11 @@ class Workbench:
         self._changed: dict[str, ImageEntry] = {}  # to publish at the next tick, in order
         self._publish_timer: asyncio.TimerHandle | None = None
         self._started = False
+        # Per live connection: its reconnection was handled, these sessions are attached.
+        self._brought_back: weakref.WeakSet[ImageClient] = weakref.WeakSet()
+        self._attached: weakref.WeakKeyDictionary[ImageClient, set[str]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -355,6 +362,28 @@ class Workbench:
         self._publish(SessionsChanged(info.image_id))
         return info
 
+    async def clone_session(self, ref: str, to_image: str, label: str | None = None) -> Session:
+        """A new session on `to_image` with the client state of session `ref`
+        (workspaces, history); its workspace variables stay in the source's image."""
+        return await self._transfer(ref, to_image, "clone", label)
+
+    async def move_session(self, ref: str, to_image: str) -> Session:
+        """Re-bind session `ref` to `to_image`, explicitly: its workspace variables do not
+        travel (the answer's last transfer names them); its old image-side session is
+        left to expire in the source image."""
+        return await self._transfer(ref, to_image, "move", None)
+
+    async def _transfer(
+        self, ref: str, to_image: str, kind: TransferKind, label: str | None
+    ) -> Session:
+        info = self.sessions.find_session(ref)
+        target = await self.image_id(to_image)
+        session = self.sessions.transfer_session(info.id, target, kind, label)
+        self._pending_restarts.pop(info.id, None)  # a restart of the source is moot now
+        self._publish(SessionsChanged(info.image_id))
+        self._publish(SessionsChanged(target))
+        return session
+
     def cleanup_orphaned(
         self, image_id: str | None = None, older_than: timedelta | None = None
     ) -> CleanupRecord:
@@ -369,7 +398,8 @@ class Workbench:
 
         `ref` names a session by id, label or unique id prefix; without it, the image's
         most recently used open session, or a new one. `image` may be None with a `ref`:
-        the session's own image is used. A session never moves to another image.
+        the session's own image is used. A session never moves to another image here:
+        only `move_session` re-binds one, explicitly.
         """
         info = self.sessions.find_session(ref) if ref is not None else None
         if image is None:
@@ -383,16 +413,19 @@ class Workbench:
                 f"session {ref} belongs to image {self.image_name(info.image_id)}, not {image}; "
                 "its variables live there (clone or move it explicitly)"
             )
-        back = self.sessions.handle_reconnection(
-            identity.image_id, identity.instance_id, activate=False
-        )
+        back = None
+        if client not in self._brought_back:  # once per connection, not per session
+            back = self.sessions.handle_reconnection(
+                identity.image_id, identity.instance_id, activate=False
+            )
+            self._brought_back.add(client)
         session = self._pick_session(identity.image_id, info, label)
         notice = self._pending_restarts.pop(session.id, None)
-        if back.instance_changed:
+        if back is not None and back.instance_changed:
             notice = self._restart_notice(image, back, session)
         if notice is not None:
             session = self.sessions.get_session(session.id)
-        image_session = await ensure_image_session(client, self.sessions, session)
+        image_session = await self._attach(client, session)
         return SessionHandle(
             image=image,
             image_id=identity.image_id,
@@ -403,6 +436,17 @@ class Workbench:
             sessions=self.sessions,
             restarted=notice,
         )
+
+    async def _attach(self, client: ImageClient, session: Session) -> str:
+        """The session's image-side session, attached on this connection: the attach
+        round trip is made once per connection (one that expired meanwhile is made
+        again by the evaluation that finds it gone)."""
+        attached = self._attached.setdefault(client, set())
+        if session.image_session_id is not None and session.image_session_id in attached:
+            return session.image_session_id
+        image_session = await ensure_image_session(client, self.sessions, session)
+        attached.add(image_session)
+        return image_session
 
     def _pick_session(self, image_id: str, info: SessionInfo | None, label: str | None) -> Session:
         if info is not None:

@@ -1,8 +1,9 @@
 """The sessions panel: every session of this client, grouped by image, with its actions.
 
 Restore opens a session's workspaces in its image's context; clone copies a session's
-workspaces into a new session of another image (variables stay behind: they live in the
-image). Cleanup deletes orphaned sessions, of one image or by age, after a confirmation,
+workspaces and history into a new session of another image, and move re-binds the
+session itself to another image and opens it there (either way, workspace variables stay
+behind: they live in the image, and the dialog and the notice say which). Cleanup deletes orphaned sessions, of one image or by age, after a confirmation,
 showing its progress, and each cleanup is recorded in the cleanup history.
 """
 
@@ -20,6 +21,7 @@ from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from stui.errors import StuiError
 from stui.sessions.records import SessionInfo
+from stui.sessions.state import TransferKind
 from stui.tui import keys
 from stui.tui.screens.dialogs import ConfirmScreen, Field, FormScreen, TextScreen
 from stui.tui.styles import beside
@@ -285,37 +287,63 @@ class SessionsScreen(Screen[None]):
         self.refresh_rows()
 
     def action_clone(self) -> None:
+        self._transfer("clone")
+
+    def action_move(self) -> None:
+        self._transfer("move")
+
+    def _transfer(self, kind: TransferKind) -> None:
+        """Ask for the target image, saying which workspace variables will stay behind."""
         info = self._need_session()
         if info is None:
             return
         source = self.stui.wb.image_name(info.image_id)
         targets = tuple(v.name for v in self.stui.wb.images() if v.name != source)
         if not targets:
-            self.app.notify("There is no other image to clone to.")
+            self.app.notify(f"There is no other image to {kind} to.")
             return
+        variables = self.stui.wb.sessions.get_session(info.id).state.variables
+        staying = ", ".join(variables) if variables else "none are bound"
+        what = "Copies" if kind == "clone" else "Re-binds the session to the image, with"
+        hint = (
+            f"{what} the workspaces and history. Workspace variables do not travel: "
+            f"they stay in {source} ({staying})."
+        )
 
         def chosen(values: dict[str, str] | None) -> None:
             if values:
-                self.run_worker(self._clone(info, values["image"]))
+                self.run_worker(self._run_transfer(kind, info, values["image"]))
 
         self.app.push_screen(
             FormScreen(
-                f"Clone session {info.id[:12]} of {source}",
+                f"{kind.capitalize()} session {info.id[:12]} of {source}",
                 [Field("image", "To image", choices=targets)],
-                ok="Clone",
-                hint="Copies the workspaces; variables live in the image and stay behind.",
+                ok=kind.capitalize(),
+                hint=hint,
             ),
             chosen,
         )
 
-    async def _clone(self, info: SessionInfo, target: str) -> None:
+    async def _run_transfer(self, kind: TransferKind, info: SessionInfo, target: str) -> None:
         try:
-            await self.stui.clone_session(info, target)
+            if kind == "clone":
+                session = await self.stui.clone_session(info, target)
+            else:
+                session = await self.stui.move_session(info, target)
         except StuiError as e:
-            self.app.notify(f"Clone failed: {e}", severity="error")
+            self.app.notify(f"{kind.capitalize()} failed: {e}", severity="error")
             return
-        self.app.notify(f"Cloned into a new session of {target}.")
-        self.refresh_rows()
+        transfer = session.state.transfers[-1]
+        source = self.stui.wb.image_name(transfer.from_image)
+        left = ", ".join(transfer.variables_left)
+        said = f"variables {left} stayed in {source}" if left else "no variables were bound"
+        done = "Cloned into a new session of" if kind == "clone" else "Moved the session to"
+        self.app.notify(f"{done} {target}; {said}.")
+        if kind == "move":  # go on working in it, there (on the app: this screen closes)
+            self.app.run_worker(self.stui.restore_session(session), group="restore")
+            self.dismiss(None)
+        elif self.is_attached:
+            self.refresh_rows()
 
     def action_cleanup_history(self) -> None:
         records = self.stui.wb.sessions.cleanup_history()

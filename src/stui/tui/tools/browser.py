@@ -15,15 +15,18 @@ from typing import TYPE_CHECKING, ClassVar, Final, Literal
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.text_area import Selection as TextSelection
 
 from stui.errors import StuiError
 from stui.protocol import messages as m
 from stui.tools import browse, edit
+from stui.tools.code_scope import CodeScope
 from stui.tui import keys
 from stui.tui.screens.dialogs import ConfirmScreen, TextScreen
 from stui.tui.styles import beside
+from stui.tui.tools import copy_to_image
 from stui.tui.widgets.editor import SmalltalkEditor
 
 if TYPE_CHECKING:
@@ -49,6 +52,13 @@ def class_template(category: str) -> str:
 class BrowserPanel(Vertical):
     DEFAULT_CSS = beside(__file__)
     BINDINGS: ClassVar = keys.bindings("browser")
+
+    class DiffWanted(Message):
+        """Compare this scope (Class, Class>>selector, or '' for all) with another image."""
+
+        def __init__(self, scope: str) -> None:
+            super().__init__()
+            self.scope = scope
 
     def __init__(self, context: ImageContext, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -408,6 +418,25 @@ class BrowserPanel(Vertical):
             self.editor.focus()
 
         await self._leave_then("methods", template)
+
+    def action_copy_to_image(self) -> None:
+        """Copy the selected method, else the selected class, into another image."""
+        if self.cls is None:
+            self._show_error("Choose a class (or a method) to copy first.")
+            return
+        scope = CodeScope(class_name=self.cls, side=self.side, selector=self.selector)
+        if self.selector is None:
+            scope = CodeScope(class_name=self.cls)
+        copy_to_image.ask(self, self.context.wb, self.context.name, scope)
+
+    def action_diff_selection(self) -> None:
+        """Compare the selected method, else class (else every class), with another
+        image: the app's compare dialog, filled in."""
+        scope = ""
+        if self.cls is not None:
+            side = " class" if self.side is m.Side.CLASS else ""
+            scope = f"{self.cls}{side}>>{self.selector}" if self.selector else self.cls
+        self.post_message(self.DiffWanted(scope))
 
     def action_remove(self) -> None:
         focused = self.app.focused

@@ -53,6 +53,13 @@ class SmalltalkEditor(TextArea):
             self.kind = kind
             self.word = word
 
+    class Broadcast(Message):
+        """Print the selection (or the current line) in many images at once."""
+
+        def __init__(self, editor: SmalltalkEditor) -> None:
+            super().__init__()
+            self.editor = editor
+
     class CompletionWanted(Message):
         """The word before the cursor wants candidates (`asked`: Ctrl+Space)."""
 
@@ -187,6 +194,9 @@ class SmalltalkEditor(TextArea):
 
     def action_history_forward(self) -> None:
         self.post_message(self.Command(self, "history_forward"))
+
+    def action_broadcast_it(self) -> None:
+        self.post_message(self.Broadcast(self))
 
     def action_browse_it(self) -> None:
         self._search("browse")

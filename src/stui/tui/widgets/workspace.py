@@ -83,6 +83,14 @@ class Workspace(Vertical):
             self.started_at = started_at
             self.code = code
 
+    class BroadcastWanted(Message):
+        """Code to print in many images (the app asks which, and shows the rows)."""
+
+        def __init__(self, workspace: Workspace, code: str) -> None:
+            super().__init__()
+            self.workspace = workspace
+            self.code = code
+
     def __init__(self, host: WorkspaceHost, *, image: str, id: str | None = None) -> None:
         super().__init__(id=id)
         self.host = host
@@ -190,6 +198,15 @@ class Workspace(Vertical):
             self.host.changed()
 
     # -- evaluation ----------------------------------------------------------------
+
+    def on_smalltalk_editor_broadcast(self, event: SmalltalkEditor.Broadcast) -> None:
+        event.stop()
+        start, end = _target(event.editor)
+        code = event.editor.document.get_text_range(start, end)
+        if not code.strip():
+            self.app.notify("Nothing to evaluate: select code or put the cursor on a line.")
+            return
+        self.post_message(self.BroadcastWanted(self, code))
 
     def on_smalltalk_editor_evaluate(self, event: SmalltalkEditor.Evaluate) -> None:
         event.stop()
