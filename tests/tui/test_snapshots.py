@@ -34,7 +34,7 @@ def test_the_main_screen(start_images, snap_compare) -> None:
         ed = await ready(app)
         await settle(app)
         ed.text = CODE
-        ed.move_cursor((3, 17))
+        ed.select_all()  # the whole do-it, as a Smalltalker selects it before print it
         await pilot.press("ctrl+p")
         await idle(app)
 
