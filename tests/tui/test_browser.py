@@ -115,3 +115,16 @@ async def test_browse_it_opens_the_class_under_the_cursor(start_images) -> None:
         assert panel.category == "Graphics-Primitives"
         assert "x" in panel._items["methods"] and "Point" in panel._items["classes"]
         assert app.contexts[app.current].area.tool == "browser"
+
+
+async def test_user_code_that_browses_a_class_opens_the_browser(start_images) -> None:
+    start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        ed = await ready(app)
+        ed.text = "Point browse"
+        ed.select_all()
+        await pilot.press("ctrl+d")
+        panel = app.contexts[app.current].area.browser
+        await until(lambda: panel.cls == "Point", what="Point in the browser")
+        assert app.contexts[app.current].area.tool == "browser"

@@ -411,7 +411,7 @@ _REASONS: Final = {
 
 
 def _nothing() -> None:
-    pass
+    """Unsubscribing from a channel that had closed already: nothing to undo."""
 
 
 def _unexpected(request: str, reply: Message) -> ProtocolError:

@@ -169,7 +169,8 @@ class StuiApp(App[None]):
 
     def _pushed(self, name: str, pushed: object) -> None:
         """Transcript output goes to the image's panel (which only queues it); an object
-        user code inspects opens in the image's inspector."""
+        user code inspects opens in the image's inspector, a class it browses in the
+        image's browser."""
         context = self.contexts.get(name)
         if context is None:
             return
@@ -178,8 +179,8 @@ class StuiApp(App[None]):
                 context.area.transcript.feed(text, dropped)
             case m.InspectRequest(handle=int() as handle):
                 self.run_worker(context.inspect_handle(handle), group=f"inspect-{name}")
-            case _:
-                pass
+            case m.BrowseRequest(class_=cls, side=side):
+                self.run_worker(context.browse(cls, side), group=f"browse-{name}")
 
     def _image_changed(self, name: str, view: ImageView) -> None:
         sidebar = self.sidebar

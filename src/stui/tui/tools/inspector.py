@@ -154,7 +154,7 @@ class InspectorPanel(Vertical):
                 if view is not None:
                     self.show(view)
             case _:
-                pass
+                return  # the root, and values without a handle, open nothing
 
     async def _next_page(self, row: TreeNode[Row], handle: int, offset: int) -> None:
         session = await self.context.open()
