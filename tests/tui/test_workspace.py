@@ -60,6 +60,20 @@ async def test_a_selection_is_evaluated_rather_than_the_line(start_images) -> No
         assert ed.text == "10 factorial 3628800 printString size"
 
 
+async def test_ctrl_a_selects_the_whole_do_it(start_images) -> None:
+    """As in Squeak and Pharo: Ctrl+A then print it evaluates every line."""
+    start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        ed = await ready(app)
+        ed.text = "| a |\na := 6.\na * 7"
+        await pilot.press("ctrl+a")
+        assert ed.selected_text == ed.text
+        await pilot.press("ctrl+p")
+        await idle(app)
+        assert ed.text.endswith("a * 7 42")
+
+
 async def test_a_runtime_error_opens_the_debugger_and_abandon_shows_it(start_images) -> None:
     start_images(1)
     app = StuiApp(quick_config())

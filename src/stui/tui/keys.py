@@ -192,6 +192,13 @@ TABLE: tuple[KeySpec, ...] = (
         "workspace",
         note="Ctrl+Space arrives as Ctrl+@",
     ),
+    KeySpec(
+        "select_all",
+        "ctrl+a",
+        "Select all",
+        "workspace",
+        note="as in Squeak and Pharo; Home goes to the line's start",
+    ),
     KeySpec("new_buffer", "ctrl+n", "New workspace buffer", "workspace"),
     KeySpec("close_buffer", "alt+w", "Close this workspace buffer", "workspace"),
     KeySpec("next_buffer", "alt+right,ctrl+pagedown", "Next workspace buffer", "workspace"),
