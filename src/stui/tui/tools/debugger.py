@@ -354,12 +354,7 @@ class DebuggerPanel(Vertical):
         if suspension is None:
             self._show_outcome("Nothing is suspended: no frame to evaluate in.", error=True)
             return
-        selection = editor.selection
-        if selection.start != selection.end:
-            start, end = sorted((selection.start, selection.end))
-        else:
-            row = selection.end[0]
-            start, end = (row, 0), (row, len(editor.document.get_line(row)))
+        start, end = editor.target()
         code = editor.document.get_text_range(start, end)
         if event.mode == "inspect":
             self._show_outcome("A frame's values print (Ctrl+P); Enter on a variable inspects it.")

@@ -202,12 +202,7 @@ class InspectorPanel(Vertical):
         if view is None:
             self._show_outcome("Nothing is inspected: self would be nil.", error=True)
             return
-        selection = editor.selection
-        if selection.start != selection.end:
-            start, end = sorted((selection.start, selection.end))
-        else:
-            row = selection.end[0]
-            start, end = (row, 0), (row, len(editor.document.get_line(row)))
+        start, end = editor.target()
         code = editor.document.get_text_range(start, end)
         if code.strip():
             self.run_worker(self._evaluate(editor, code, event.mode, view.handle, end))

@@ -12,6 +12,7 @@ from textual import events
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import TextArea
+from textual.widgets.text_area import Location
 
 from stui.tui import keys
 from stui.tui.highlight import highlights
@@ -216,6 +217,20 @@ class SmalltalkEditor(TextArea):
             self.post_message(self.Search(self, kind, word))
         else:
             self.app.notify("Put the cursor on a selector or a class name first.")
+
+    def target(self) -> tuple[Location, Location]:
+        """What an evaluation key evaluates: the selection, or with none the whole
+        current line, as Squeak and Pharo do."""
+        selection = self.selection
+        if selection.start != selection.end:
+            start, end = sorted((selection.start, selection.end))
+            return start, end
+        row = selection.end[0]
+        return (row, 0), (row, len(self.document.get_line(row)))
+
+    def target_code(self) -> str:
+        start, end = self.target()
+        return self.document.get_text_range(start, end)
 
     def word_at_cursor(self) -> str:
         """The selection, or the identifier (with a keyword's colon) at the cursor."""

@@ -201,8 +201,7 @@ class Workspace(Vertical):
 
     def on_smalltalk_editor_broadcast(self, event: SmalltalkEditor.Broadcast) -> None:
         event.stop()
-        start, end = _target(event.editor)
-        code = event.editor.document.get_text_range(start, end)
+        code = event.editor.target_code()
         if not code.strip():
             self.app.notify("Nothing to evaluate: select code or put the cursor on a line.")
             return
@@ -214,7 +213,7 @@ class Workspace(Vertical):
         if editor.running or self.started_at is not None:
             self.app.notify("An evaluation is running; Esc interrupts it.", severity="warning")
             return
-        start, end = _target(editor)
+        start, end = editor.target()
         code = editor.document.get_text_range(start, end)
         if not code.strip():
             self.app.notify("Nothing to evaluate: select code or put the cursor on a line.")
@@ -328,7 +327,7 @@ class Workspace(Vertical):
         index = len(codes) if self._history_index is None else self._history_index
         index = max(0, min(len(codes) - 1, index + step))
         self._history_index = index
-        start, end = _target(editor)
+        start, end = editor.target()
         result = editor.replace(codes[index], start, end)
         editor.selection = TextSelection(start, result.end_location)
 
@@ -372,15 +371,6 @@ def _editor_for(buffer: BufferState) -> SmalltalkEditor:
         doc.get_location_from_index(min(buffer.end, size)),
     )
     return editor
-
-
-def _target(editor: SmalltalkEditor):  # type: ignore[no-untyped-def]
-    """The selection, or with none the whole current line: (start, end) locations."""
-    selection = editor.selection
-    if selection.start != selection.end:
-        return sorted((selection.start, selection.end))  # type: ignore[return-value]
-    row = selection.end[0]
-    return (row, 0), (row, len(editor.document.get_line(row)))
 
 
 def shown(outcome: Outcome) -> Shown:
