@@ -109,7 +109,7 @@ async def test_browse_it_opens_the_class_under_the_cursor(start_images) -> None:
         ed = await ready(app)
         ed.text = "3 @ 4 class == Point"
         ed.move_cursor((0, 17))
-        await pilot.press("alt+b")
+        await pilot.press("alt+shift+b")
         panel = app.contexts[app.current].area.browser
         await until(lambda: panel.cls == "Point" and panel.shows == "definition", what="Point")
         assert panel.category == "Graphics-Primitives"

@@ -53,12 +53,12 @@ async def test_find_class_browses_the_only_match_or_lists_several(start_images) 
     async with app.run_test(size=SIZE) as pilot:
         await ready(app)
         area = app.contexts[app.current].area
-        await pilot.press("alt+f")
+        await pilot.press("ctrl+f")
         for ch in "OrderedCollection":
             await pilot.press(ch)
         await pilot.press("enter")
         await until(lambda: area.browser.cls == "OrderedCollection", what="the class")
-        await pilot.press("alt+f")
+        await pilot.press("ctrl+f")
         for ch in "*Stream":
             await pilot.press(ch)
         await pilot.press("enter")

@@ -138,3 +138,33 @@ def test_a_person_uses_stui_as_an_ide_in_tmux(start_images, stui_home: Path) -> 
         tmux.keys("C-q")
     finally:
         tmux.kill()
+
+
+@pytest.mark.slow
+def test_browse_it_and_find_a_class_arrive_through_tmux(start_images, stui_home: Path) -> None:
+    """Alt+B and Alt+F would arrive as word moves (ESC b, ESC f): browse it is
+    Alt+Shift+B and find a class Ctrl+F, and both work in the real terminal."""
+    start_images(1)
+    config = stui_home / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config.toml").write_text("ping_interval = 0.2\n")
+    tmux = Tmux(stui_home)
+    tmux.start()
+    try:
+        tmux.wait(lambda s: status(s) == "connected" and "Do it" in s, 15, "up")
+        time.sleep(0.5)
+        tmux.type("Point")
+        tmux.keys("Left")  # inside the word
+        tmux.keys("M-B")  # Alt+Shift+B arrives as ESC B
+        tmux.wait(lambda s: "Graphics-Primitives" in s, what="Point in the browser")
+        tmux.keys("C-f")
+        tmux.wait(lambda s: "Find a class in img-0" in s, what="the find dialog")
+        tmux.type("OrderedCollection")
+        tmux.keys("Enter")
+        tmux.wait(lambda s: "Collections-Sequenceable" in s, what="the class found")
+        tmux.keys("C-q")
+        deadline = time.monotonic() + 5
+        while tmux.alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        tmux.kill()

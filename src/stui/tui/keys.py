@@ -8,7 +8,9 @@ Keys are chosen to arrive intact in a plain xterm and inside tmux:
   Option+digit (ESC 1 is "¡"); so Alt+1..9 is bound through those characters as well.
   Ctrl+digit reaches the app only with the kitty protocol, and is bound too.
 - Alt+punctuation loses its Alt on the way in, so no binding uses it.
-- Ctrl+B is tmux's prefix: browse it is Alt+B first (Ctrl+B second, outside tmux).
+- Ctrl+B is tmux's prefix, and Alt+B and Alt+F arrive as ESC b and ESC f, which Textual
+  reads as Ctrl+Left and Ctrl+Right (word moves): browse it is Alt+Shift+B first (Ctrl+B
+  second, outside tmux), find a class Ctrl+F.
 - Alt+Shift+letter arrives as ESC+capital, which Textual reads as `alt+shift+letter`.
 - Ctrl+Space arrives as NUL, which Textual reads as `ctrl+@`.
 - Ctrl+P is print-it; the command palette is F2 (and Alt+X).
@@ -121,7 +123,7 @@ TABLE: tuple[KeySpec, ...] = (
     KeySpec("show_inspector", "alt+j", "Show the inspector", "app"),
     KeySpec("show_results", "alt+u", "Show the search results", "app"),
     KeySpec("show_debugger", "alt+z", "Show the debugger", "app"),
-    KeySpec("find_class", "alt+f", "Find a class and browse it", "app"),
+    KeySpec("find_class", "ctrl+f", "Find a class and browse it", "app"),
     KeySpec("diff_images", "alt+shift+f", "Compare the code of two images (diff)", "app"),
     KeySpec(
         "save_image",
@@ -181,7 +183,9 @@ TABLE: tuple[KeySpec, ...] = (
     ),
     KeySpec("history_back", "alt+up", "Previous command from history", "workspace"),
     KeySpec("history_forward", "alt+down", "Next command from history", "workspace"),
-    KeySpec("browse_it", "alt+b,ctrl+b", "Browse it: the class, or implementors", "workspace"),
+    KeySpec(
+        "browse_it", "alt+shift+b,ctrl+b", "Browse it: the class, or implementors", "workspace"
+    ),
     KeySpec("senders", "alt+n", "Senders of the selector under the cursor", "workspace"),
     KeySpec("implementors", "alt+m", "Implementors of the selector under the cursor", "workspace"),
     KeySpec("references", "alt+shift+n", "References to the name under the cursor", "workspace"),
