@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.tui.test_tmux_end_to_end import Tmux, pytestmark, sidebar_line
+from tests.tui.test_tmux_end_to_end import pytestmark, sidebar_line, stui_in_tmux
 
 __all__ = ["pytestmark"]
 
@@ -15,12 +15,7 @@ __all__ = ["pytestmark"]
 @pytest.mark.slow
 def test_cross_image_keys_arrive_through_tmux(start_images, stui_home: Path) -> None:
     start_images(2)
-    config = stui_home / "config"
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "config.toml").write_text("ping_interval = 0.2\n")
-    tmux = Tmux(stui_home)
-    tmux.start()
-    try:
+    with stui_in_tmux(stui_home) as tmux:
         tmux.wait(
             lambda s: (
                 "connected" in sidebar_line(s, "img-0")
@@ -42,9 +37,3 @@ def test_cross_image_keys_arrive_through_tmux(start_images, stui_home: Path) -> 
         tmux.keys("M-F")  # Alt+Shift+F
         tmux.wait(lambda s: "Compare the code of two images" in s, what="the diff dialog")
         tmux.keys("Escape")
-        tmux.keys("C-q")
-        deadline = time.monotonic() + 5
-        while tmux.alive() and time.monotonic() < deadline:
-            time.sleep(0.1)
-    finally:
-        tmux.kill()

@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,28 @@ class Tmux:
 
     def kill(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+    def quit(self, timeout: float = 5.0) -> None:
+        """Ctrl+Q, then wait for the app (and so the session) to end."""
+        self.keys("C-q")
+        deadline = time.monotonic() + timeout
+        while self.alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+@contextmanager
+def stui_in_tmux(home: Path, config: str = "ping_interval = 0.2\n") -> Iterator[Tmux]:
+    """The app in a new tmux session, with a config that makes images show up fast; it is
+    quit after the block and its session killed whatever happened."""
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "config.toml").write_text(config)
+    tmux = Tmux(home)
+    tmux.start()
+    try:
+        yield tmux
+        tmux.quit()
+    finally:
+        tmux.kill()
 
 
 def sidebar_line(text: str, name: str) -> str:

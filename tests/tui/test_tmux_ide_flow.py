@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.tui.test_tmux_end_to_end import Tmux, sidebar_line
+from tests.tui.test_tmux_end_to_end import Tmux, sidebar_line, stui_in_tmux
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux"),
@@ -27,10 +27,8 @@ REPORT = ("report", "^ self total: #(1 2 3)")
 
 
 def replace_editor_text(tmux: Tmux, lines: tuple[str, ...]) -> None:
-    """Empty the editor and type the lines. F7 is recover changes (it wins over the
-    editor's select all), so: up to the first line, then Ctrl+K, which deletes to the
-    line's end, and the emptied line on the next press."""
-    tmux.keys(*["Up"] * 30, "Home", *["C-k"] * 40)
+    """Empty the editor (Ctrl+A selects all, as in Squeak) and type the lines."""
+    tmux.keys("C-a", "BSpace")
     for i, line in enumerate(lines):
         if i:
             tmux.keys("Enter")
@@ -55,12 +53,7 @@ def new_line(tmux: Tmux, text: str) -> None:
 @pytest.mark.slow
 def test_a_person_uses_stui_as_an_ide_in_tmux(start_images, stui_home: Path) -> None:
     start_images(1)
-    config = stui_home / "config"
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "config.toml").write_text("ping_interval = 0.2\n")
-    tmux = Tmux(stui_home)
-    tmux.start()
-    try:
+    with stui_in_tmux(stui_home) as tmux:
         tmux.wait(lambda s: status(s) == "connected" and "Do it" in s, 15, "up")
         time.sleep(0.5)
 
@@ -135,9 +128,6 @@ def test_a_person_uses_stui_as_an_ide_in_tmux(start_images, stui_home: Path) -> 
         new_line(tmux, "StuiFlow new report")
         tmux.keys("C-p")
         tmux.wait(lambda s: s.count("StuiFlow new report 6") == 2, 20, "the class kept")
-        tmux.keys("C-q")
-    finally:
-        tmux.kill()
 
 
 @pytest.mark.slow
@@ -145,12 +135,7 @@ def test_browse_it_and_find_a_class_arrive_through_tmux(start_images, stui_home:
     """Alt+B and Alt+F would arrive as word moves (ESC b, ESC f): browse it is
     Alt+Shift+B and find a class Ctrl+F, and both work in the real terminal."""
     start_images(1)
-    config = stui_home / "config"
-    config.mkdir(parents=True, exist_ok=True)
-    (config / "config.toml").write_text("ping_interval = 0.2\n")
-    tmux = Tmux(stui_home)
-    tmux.start()
-    try:
+    with stui_in_tmux(stui_home) as tmux:
         tmux.wait(lambda s: status(s) == "connected" and "Do it" in s, 15, "up")
         time.sleep(0.5)
         tmux.type("Point")
@@ -162,9 +147,3 @@ def test_browse_it_and_find_a_class_arrive_through_tmux(start_images, stui_home:
         tmux.type("OrderedCollection")
         tmux.keys("Enter")
         tmux.wait(lambda s: "Collections-Sequenceable" in s, what="the class found")
-        tmux.keys("C-q")
-        deadline = time.monotonic() + 5
-        while tmux.alive() and time.monotonic() < deadline:
-            time.sleep(0.1)
-    finally:
-        tmux.kill()
