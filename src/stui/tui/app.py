@@ -194,7 +194,7 @@ class StuiApp(App[None]):
         if context is not None and context.workspace.is_mounted:
             if view.status.is_up:
                 if context.handle is None:
-                    self.run_worker(context.open(), group=f"open-{name}", exclusive=True)
+                    self.run_worker(context.open, group=f"open-{name}", exclusive=True)
             elif context.handle is not None or context.workspace.ready:
                 context.image_went_down()
                 context.workspace.waiting(f"{name} is {view.status}; evaluation waits for it")
@@ -226,7 +226,7 @@ class StuiApp(App[None]):
             await switcher.mount(context.area)
             await context.load_stored()
             if view.status.is_up:
-                self.run_worker(context.open(), group=f"open-{name}", exclusive=True)
+                self.run_worker(context.open, group=f"open-{name}", exclusive=True)
         switcher.current = context.area.id
         self.current = name
         self.sidebar.mark_current(name)
