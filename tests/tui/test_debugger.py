@@ -1,4 +1,4 @@
-"""The debugger view against a real Squeak image: an error in the workspace opens it,
+"""The debugger view against real Squeak images (and the main flow on Cuis): an error in the workspace opens it,
 walking frames, stepping, evaluating in a frame, inspecting a variable, edit and accept
 (the frame restarts), proceed (the result lands in the workspace), abandon, debug it,
 and one debugger per image."""
@@ -231,3 +231,28 @@ async def test_an_image_that_goes_away_drops_its_suspensions(one_image: RuntimeI
         workspace = app.contexts[app.current].workspace
         await until(lambda: "connection lost" in str(workspace._outcome.content), what="lost")
         assert panel.current is None and not panel.suspensions
+
+
+@pytest.fixture
+def one_cuis_image(start_cuis_images) -> RuntimeInfo:  # type: ignore[no-untyped-def]
+    [info] = start_cuis_images(1)
+    prepare(info.name)
+    return info
+
+
+async def test_a_cuis_error_opens_it_accept_restarts_and_proceed_prints(one_cuis_image) -> None:
+    """The same view on a Cuis image, whose server now offers the debugger: the error's
+    own frame is selected, a fixed method restarts it, proceed prints the result."""
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        panel = await suspended(app, pilot, "StuiDebugTui new twice: 21")
+        assert "StuiDebugTui>>twice:" in names(panel)
+        assert names(panel)[-1] == "UndefinedObject>>DoIt"
+        assert frame_is(panel, "StuiDebugTui>>twice:")
+        panel.source.focus()
+        panel.source.text = TWICE_FIXED
+        await pilot.press("ctrl+s")
+        await until(lambda: names(panel)[0] == "StuiDebugTui>>twice:", what="the restart")
+        await pilot.press("alt+shift+p")
+        ed = app.contexts[app.current].workspace.editor
+        await until(lambda: ed.text == "StuiDebugTui new twice: 21 42", what="the result")
