@@ -376,8 +376,7 @@ class DebuggerPanel(Vertical):
             return
         self._show_outcome("")
         if mode != "do":
-            result = editor.insert(" " + (outcome.value or ""), end)
-            editor.selection = TextSelection(end, result.end_location)
+            editor.insert_result(outcome.value or "", end)
         if suspension is self.current:  # assignments stay in the frame: show them
             await self._load_frame(suspension, index)
 

@@ -14,11 +14,9 @@ from typing import TYPE_CHECKING, ClassVar, Final
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static, Tree
-from textual.widgets.text_area import Selection as TextSelection
 from textual.widgets.tree import TreeNode
 
 from stui.errors import StuiError
-from stui.protocol import EvaluationFailed
 from stui.protocol import messages as m
 from stui.tools import Evaluated, evaluate
 from stui.tools import inspect as inspecting
@@ -217,8 +215,6 @@ class InspectorPanel(Vertical):
         if mode == "inspect":
             try:
                 self.show(await inspecting.inspect_code(session, code, receiver=receiver))
-            except EvaluationFailed as e:
-                self._show_outcome(str(e), error=True)
             except StuiError as e:
                 self._show_outcome(str(e), error=True)
             return
@@ -228,8 +224,7 @@ class InspectorPanel(Vertical):
             return
         self._show_outcome("")
         if mode == "print":
-            result = editor.insert(" " + (outcome.value or ""), end)
-            editor.selection = TextSelection(end, result.end_location)
+            editor.insert_result(outcome.value or "", end)
 
     def _show_outcome(self, text: str, error: bool = False) -> None:
         self._outcome.update(text)

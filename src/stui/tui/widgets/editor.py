@@ -12,7 +12,7 @@ from textual import events
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import TextArea
-from textual.widgets.text_area import Location
+from textual.widgets.text_area import Location, Selection
 
 from stui.tui import keys
 from stui.tui.highlight import highlights
@@ -227,6 +227,12 @@ class SmalltalkEditor(TextArea):
             return start, end
         row = selection.end[0]
         return (row, 0), (row, len(self.document.get_line(row)))
+
+    def insert_result(self, value: str, at: Location) -> None:
+        """Print it: the value goes after the code, selected, so Backspace removes it
+        (as in Squeak and Pharo)."""
+        result = self.insert(" " + value, at)
+        self.selection = Selection(at, result.end_location)
 
     def target_code(self) -> str:
         start, end = self.target()

@@ -256,9 +256,7 @@ class Workspace(Vertical):
                 editor.focus()
             return
         if mode in ("print", "debug") and shown.value is not None:
-            inserted = " " + shown.value
-            result = editor.insert(inserted, end)
-            editor.selection = TextSelection(end, result.end_location)
+            editor.insert_result(shown.value, end)
         elif mode == "inspect":
             self.host.inspect(shown)
         self._history_index = None
