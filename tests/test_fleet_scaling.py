@@ -43,8 +43,8 @@ def fleet() -> Iterator[SimulatedFleet]:
 
 def hubs() -> list[object]:
     """The hubs of the running loop (a test elsewhere may leave a client of its own loop)."""
-    loop = id(asyncio.get_running_loop())
-    return [hub for (owner, _), group in _HUBS.items() if owner == loop for hub in group]
+    loop = asyncio.get_running_loop()
+    return [hub for (owner, _), group in _HUBS.items() if owner is loop for hub in group]
 
 
 # -- one socket for many links ----------------------------------------------------------
@@ -100,6 +100,37 @@ async def test_a_closed_endpoint_loses_only_its_own_link(fleet: SimulatedFleet) 
 
 
 # -- limits ------------------------------------------------------------------------------
+
+
+def test_a_hub_left_open_by_a_closed_loop_is_never_lent_to_a_later_loop(
+    fleet: SimulatedFleet,
+) -> None:
+    """One loop after another (as a test suite runs them) may put a new loop at the
+    address of a closed one: a hub must belong to the loop that asks, or the replies
+    it reads go to a loop that no longer runs."""
+    spec = fleet.endpoints[0]
+    leaked: list[ImageClient] = []
+
+    async def leave_a_client_open() -> object:
+        client = ImageClient(spec.address, spec.token, CLIENT)
+        await client.connect()
+        leaked.append(client)  # never closed
+        return hubs()[0]
+
+    async def ping_from_a_new_loop() -> tuple[int, list[object]]:
+        client = ImageClient(spec.address, spec.token, new_client_id())
+        await client.connect()
+        try:
+            return (await client.ping()).pong.sessions, hubs()
+        finally:
+            await client.close()
+
+    stale = asyncio.run(leave_a_client_open())
+    for _ in range(3):  # the new loop's address is often the closed one's
+        sessions, fresh = asyncio.run(ping_from_a_new_loop())
+        assert sessions == 0
+        assert stale not in fresh
+    assert stale._sock is None  # type: ignore[attr-defined]  # its sockets were closed
 
 
 def test_the_configured_maximum_is_named_with_how_to_raise_it() -> None:

@@ -26,7 +26,9 @@ class Tmux:
         self.home = home
 
     def start(self) -> None:
-        command = f"STUI_HOME={self.home} TERM=xterm-256color {STUI}"
+        # COLUMNS and LINES, when set, win over the pane's size: a library in this
+        # process may have put them in the environment that the tmux server inherits.
+        command = f"env -u COLUMNS -u LINES STUI_HOME={self.home} TERM=xterm-256color {STUI}"
         subprocess.run(
             ["tmux", "new-session", "-d", "-s", self.name, "-x", "120", "-y", "36", command],
             check=True,

@@ -53,20 +53,23 @@ MONITORED: Final = (
     | zmq.EVENT_HANDSHAKE_FAILED_AUTH
 )
 
-_HubKey = tuple[int, int]  # id of the loop, id of the context (both held by the hub)
+# Keyed by the loop and the context themselves, never by their id(): a test suite (or
+# any program) that runs one loop after another gets a new loop at the address of a
+# closed one, and a hub of the closed loop must never be lent to it.
+_HubKey = tuple[asyncio.AbstractEventLoop, "zmq.Context[Any]"]
 _HUBS: dict[_HubKey, list[Hub]] = {}
 
 
 def hub_for(address: str, context: zmq.Context[Any] | None) -> Hub:
     """A hub of the running loop and this context with no connection to `address`."""
     loop = asyncio.get_running_loop()
-    context = context or zmq.Context.instance()
-    key = (id(loop), id(context))
+    _forget_closed_loops()
+    key = (loop, context or zmq.Context.instance())
     hubs = _HUBS.setdefault(key, [])
     for hub in hubs:
         if not hub.serves(address):
             return hub
-    hub = Hub(loop, context, lambda h: _retire(key, h))
+    hub = Hub(loop, key[1], lambda h: _retire(key, h))
     hubs.append(hub)
     return hub
 
@@ -79,6 +82,13 @@ def _retire(key: _HubKey, hub: Hub) -> None:
         _HUBS.pop(key, None)
 
 
+def _forget_closed_loops() -> None:
+    """Close the sockets of hubs whose loop was closed with channels still open."""
+    for key in [key for key in _HUBS if key[0].is_closed()]:
+        for hub in _HUBS.pop(key):
+            hub.abandon()
+
+
 class Hub:
     """One ROUTER, its monitor, and the channels connected through it."""
 
@@ -89,7 +99,6 @@ class Hub:
         on_empty: Callable[[Hub], None],
     ) -> None:
         self._loop = loop
-        self._context = context  # held so that its id stays this hub's key
         self._on_empty = on_empty
         self._ids = itertools.count(1)
         self._by_id: dict[bytes, Channel] = {}
@@ -192,12 +201,21 @@ class Hub:
             self._check_after_send = None
         for fd in self._fds:
             self._loop.remove_reader(fd)
+        self._close_sockets()
+        self._on_empty(self)
+
+    def abandon(self) -> None:
+        """Close the sockets of a hub whose loop is closed (its readers went with it)."""
+        if self._sock is not None:
+            self._close_sockets()
+
+    def _close_sockets(self) -> None:
+        assert self._sock is not None
         self._sock.disable_monitor()
         self._sock.close(linger=0)
         if self._monitor is not None:
             self._monitor.close(linger=0)
         self._sock = self._monitor = None
-        self._on_empty(self)
 
     # -- reading --------------------------------------------------------------------
 
