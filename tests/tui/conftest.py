@@ -38,18 +38,34 @@ def editor(app: StuiApp, image: str | None = None) -> SmalltalkEditor:
 async def ready(app: StuiApp, image: str | None = None, timeout: float = 10.0) -> SmalltalkEditor:
     """Wait until the image's session is open and its editor has the focus."""
     name = image or app.current
-    await until(
-        lambda: (
-            name in app.contexts
-            and app.contexts[name].handle is not None
-            and app.contexts[name].workspace.ready
-        ),
-        timeout,
-        f"{name} session",
-    )
+    try:
+        await until(
+            lambda: (
+                name in app.contexts
+                and app.contexts[name].handle is not None
+                and app.contexts[name].workspace.ready
+            ),
+            timeout,
+        )
+    except AssertionError:
+        raise AssertionError(
+            f"timed out after {timeout:g} s waiting for {why_not_ready(app, name)}"
+        ) from None
     ed = editor(app, name)
     await until(lambda: app.focused is ed, timeout, "editor focus")
     return ed
+
+
+def why_not_ready(app: StuiApp, name: str | None) -> str:
+    """What a failed wait for a session saw: the image's status and the workspace's line."""
+    context = app.contexts.get(name or "")
+    if context is None:
+        return f"{name}'s session: no context (images: {sorted(app.contexts)})"
+    status = app.wb.image(context.name).status
+    return (
+        f"{name}'s session: status {status}, handle {context.handle is not None}, "
+        f"workspace ready {context.workspace.ready}, says {context.workspace.waiting_line!r}"
+    )
 
 
 async def idle(app: StuiApp, image: str | None = None, timeout: float = 10.0) -> None:

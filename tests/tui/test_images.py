@@ -87,3 +87,31 @@ async def test_a_killed_image_turns_disconnected_with_one_notice(start_images) -
         await asyncio.sleep(1.5)  # more pings miss: still one notice
         assert len([n for n in app.notices if "img-1" in n]) == 1
         assert app.wb.image("img-0").status == "connected"
+
+
+async def test_an_open_that_failed_while_the_image_is_up_is_tried_again(start_images) -> None:
+    """A refused open (here a double that fails the first two, as a connection being
+    replaced would) leaves the line saying why; the next news of the image (its pings)
+    opens the session by itself."""
+    start_images(1)
+    app = StuiApp(quick_config())
+    real_open = app.wb.open_session
+    failures = ["the link was being replaced", "the link was being replaced"]
+
+    async def failing_twice_open_session(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if failures:
+            raise TimeoutError(failures.pop())
+        return await real_open(*args, **kwargs)  # type: ignore[arg-type]
+
+    app.wb.open_session = failing_twice_open_session  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE):
+        await until(
+            lambda: (
+                "img-0" in app.contexts
+                and "replaced" in app.contexts["img-0"].workspace.waiting_line
+            ),
+            what="the failure said",
+        )
+        await ready(app)
+        assert failures == []
+        assert app.contexts["img-0"].workspace.waiting_line == ""

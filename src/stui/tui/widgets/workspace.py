@@ -101,6 +101,7 @@ class Workspace(Vertical):
         self._ready = False
         self._timer: Timer | None = None
         self._waiting = Static("", id="waiting")
+        self.waiting_line = ""  # what the line above the editor says, "" when hidden
         self._tabs = TabbedContent(id="buffers")
         self._running_line = Static("", id="running")
         self._outcome = Static("", id="outcome")
@@ -163,8 +164,9 @@ class Workspace(Vertical):
 
     def waiting(self, text: str | None) -> None:
         """A line above the editor, e.g. while the session is being opened."""
+        self.waiting_line = text or ""
         line = self._waiting
-        line.update(text or "")
+        line.update(self.waiting_line)
         line.set_class(bool(text), "shown")
 
     @property
