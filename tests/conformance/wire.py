@@ -45,13 +45,14 @@ class NoReply(AssertionError):
 class Peer:
     """One DEALER connection to an image; replies are read in order with a deadline."""
 
-    def __init__(self, ctx: zmq.Context, address: str, handshake_ms: int | None = None) -> None:
+    def __init__(self, ctx: zmq.Context, address: str, handshake_ms: int = 3_000) -> None:
         """`handshake_ms`: drop and make again a connection whose greeting has not come
-        by then (libzmq keeps the queued requests for the new one); default 30 s."""
+        by then (libzmq keeps the queued requests for the new one), as STUI's client
+        does: the Cuis VM may lose an accepted connection now and then
+        (docs/dialects.md, "Accepting connections")."""
         self.sock = ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
-        if handshake_ms is not None:
-            self.sock.setsockopt(zmq.HANDSHAKE_IVL, handshake_ms)
+        self.sock.setsockopt(zmq.HANDSHAKE_IVL, handshake_ms)
         self.monitor = self.sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
         self.sock.connect(address)
 
