@@ -35,8 +35,9 @@ def editor(app: StuiApp, image: str | None = None) -> SmalltalkEditor:
     return context.workspace.editor
 
 
-async def ready(app: StuiApp, image: str | None = None, timeout: float = 10.0) -> SmalltalkEditor:
-    """Wait until the image's session is open and its editor has the focus."""
+async def ready(app: StuiApp, image: str | None = None, timeout: float = 20.0) -> SmalltalkEditor:
+    """Wait until the image's session is open and its editor has the focus (patient: a
+    loaded machine may take seconds over it)."""
     name = image or app.current
     try:
         await until(
