@@ -24,7 +24,6 @@ DEFINITION = (
 BUGGY = ("total: aCollection", "^ (aCollection inject: 0 into: [:a :b | a + b]) bogus")
 FIXED = ("total: aCollection", "^ aCollection inject: 0 into: [:a :b | a + b]")
 REPORT = ("report", "^ self total: #(1 2 3)")
-NOTICES = ("Stopping img-0", "Starting img-0", "img-0 went away", "img-0 saved")
 
 
 def replace_editor_text(tmux: Tmux, lines: tuple[str, ...]) -> None:
@@ -135,9 +134,7 @@ def test_a_person_uses_stui_as_an_ide_in_tmux(start_images, stui_home: Path) -> 
         tmux.wait(lambda s: status(s) != "connected", 20, "stopped")
         tmux.keys("F8")
         tmux.wait(lambda s: status(s) == "connected", 40, "started again")
-        # The stop's and the start's notices lie over the workspace's text until they
-        # time out (later on a loaded machine): the count below reads the text.
-        tmux.wait(lambda s: not any(n in s for n in NOTICES), 30, "the notices gone")
+        time.sleep(1.0)
         new_line(tmux, "StuiFlow new report")
         tmux.keys("C-p")
         tmux.wait(lambda s: s.count("StuiFlow new report 6") == 2, 20, "the class kept")

@@ -31,6 +31,7 @@ from stui.tui import keys
 from stui.tui.screens.dialogs import Field, FormScreen
 from stui.tui.styles import beside
 from stui.tui.widgets.editor import SmalltalkEditor
+from stui.tui.widgets.outcome_line import OutcomeLine
 from stui.tui.widgets.workspace import Shown, shown
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class DebuggerPanel(Vertical):
         self._variables.border_title = "Variables"
         self.source = SmalltalkEditor("", buffer="debugger", id="frame-source")
         self.pane = SmalltalkEditor("", buffer="debugger-pane", id="frame-pane")
-        self._outcome = Static("", id="debug-outcome")
+        self._outcome = OutcomeLine("", id="debug-outcome")
 
     def compose(self) -> ComposeResult:
         yield self._title
@@ -155,7 +156,7 @@ class DebuggerPanel(Vertical):
         try:
             frame = await dbg.frame(suspension.handle, suspension.stopped.debug, index)
         except StuiError as e:
-            self._show_outcome(f"Frame {index}: {e}", error=True)
+            self._outcome.show(f"Frame {index}: {e}", error=True)
             return
         if suspension is not self.current:
             return
@@ -179,7 +180,7 @@ class DebuggerPanel(Vertical):
         self._variables.add_options(
             f"{name}: {ref.print}  ({ref.class_})" for name, ref in zip(names, refs, strict=True)
         )
-        self._show_outcome("")
+        self._outcome.show("")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -197,7 +198,7 @@ class DebuggerPanel(Vertical):
             return
         ref = suspension.refs[index]
         if ref.handle is None:
-            self._show_outcome(f"{ref.print} has no handle to inspect.", error=True)
+            self._outcome.show(f"{ref.print} has no handle to inspect.", error=True)
             return
         self.run_worker(self.context.inspect_handle(ref.handle), group="debug-inspect")
 
@@ -270,7 +271,7 @@ class DebuggerPanel(Vertical):
         self._stack.clear_options()
         self._variables.clear_options()
         self.source.load_text("")
-        self._show_outcome("")
+        self._outcome.show("")
 
     def action_step_into(self) -> None:
         self._run("step into", lambda handle, debug_id, _: dbg.step_into(handle, debug_id))
@@ -340,7 +341,7 @@ class DebuggerPanel(Vertical):
     def _rejected(self, message: str, position: int | None) -> None:
         """The method did not compile: keep the edit, the cursor at the error."""
         where = f" (at {position})" if position is not None else ""
-        self._show_outcome(f"Not accepted{where}: {message}", error=True)
+        self._outcome.show(f"Not accepted{where}: {message}", error=True)
         if position is not None:
             index = min(max(0, position - 1), len(self.source.text))
             location = self.source.document.get_location_from_index(index)
@@ -352,12 +353,12 @@ class DebuggerPanel(Vertical):
         editor = event.editor
         suspension = self.current
         if suspension is None:
-            self._show_outcome("Nothing is suspended: no frame to evaluate in.", error=True)
+            self._outcome.show("Nothing is suspended: no frame to evaluate in.", error=True)
             return
         start, end = editor.target()
         code = editor.document.get_text_range(start, end)
         if event.mode == "inspect":
-            self._show_outcome("A frame's values print (Ctrl+P); Enter on a variable inspects it.")
+            self._outcome.show("A frame's values print (Ctrl+P); Enter on a variable inspects it.")
         elif code.strip():
             self.run_worker(self._evaluate(suspension, editor, code, event.mode, end))
 
@@ -372,18 +373,13 @@ class DebuggerPanel(Vertical):
         handle, debug_id, index = suspension.handle, suspension.stopped.debug, suspension.index
         outcome = await dbg.evaluate_in(handle, debug_id, code, index)
         if not isinstance(outcome, Evaluated):
-            self._show_outcome(shown(outcome).error or "not evaluated", error=True)  # type: ignore[arg-type]
+            self._outcome.show(shown(outcome).error or "not evaluated", error=True)  # type: ignore[arg-type]
             return
-        self._show_outcome("")
+        self._outcome.show("")
         if mode != "do":
             editor.insert_result(outcome.value or "", end)
         if suspension is self.current:  # assignments stay in the frame: show them
             await self._load_frame(suspension, index)
-
-    def _show_outcome(self, text: str, error: bool = False) -> None:
-        self._outcome.update(text)
-        self._outcome.set_class(bool(text), "shown")
-        self._outcome.set_class(error, "error")
 
 
 def _one_line(code: str, limit: int = 60) -> str:

@@ -23,6 +23,7 @@ from stui.tools import inspect as inspecting
 from stui.tui import keys
 from stui.tui.styles import beside
 from stui.tui.widgets.editor import SmalltalkEditor
+from stui.tui.widgets.outcome_line import OutcomeLine
 from stui.tui.widgets.workspace import shown
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class InspectorPanel(Vertical):
         self._tree: Tree[Row] = Tree("—", id="fields")
         self._tree.auto_expand = False
         self._pane = SmalltalkEditor("", buffer="inspector", id="inspector-pane")
-        self._outcome = Static("", id="inspector-outcome")
+        self._outcome = OutcomeLine("", id="inspector-outcome")
 
     def compose(self) -> ComposeResult:
         yield self._title
@@ -96,7 +97,7 @@ class InspectorPanel(Vertical):
         tree.root.data = m.ValueRef(handle=view.handle, class_=view.class_, print=view.print)
         self._fill(tree.root, view)
         tree.root.expand()
-        self._show_outcome("")
+        self._outcome.show("")
 
     def _fill(self, node: TreeNode[Row], view: m.ObjectView) -> None:
         for f in view.fields:
@@ -161,7 +162,7 @@ class InspectorPanel(Vertical):
         try:
             page = await inspecting.page(session, handle, offset, PAGE)
         except StuiError as e:
-            self._show_outcome(str(e), error=True)
+            self._outcome.show(str(e), error=True)
             return
         parent = row.parent
         row.remove()
@@ -175,7 +176,7 @@ class InspectorPanel(Vertical):
         try:
             return await inspecting.inspect_handle(session, value.handle, 0, PAGE)
         except StuiError as e:
-            self._show_outcome(f"{e}", error=True)
+            self._outcome.show(f"{e}", error=True)
             return None
 
     def action_back(self) -> None:
@@ -198,7 +199,7 @@ class InspectorPanel(Vertical):
         editor = event.editor
         view = self.current
         if view is None:
-            self._show_outcome("Nothing is inspected: self would be nil.", error=True)
+            self._outcome.show("Nothing is inspected: self would be nil.", error=True)
             return
         start, end = editor.target()
         code = editor.document.get_text_range(start, end)
@@ -210,23 +211,18 @@ class InspectorPanel(Vertical):
     ) -> None:
         session = await self.context.open()
         if session is None:
-            self._show_outcome(f"{self.context.name} is not up.", error=True)
+            self._outcome.show(f"{self.context.name} is not up.", error=True)
             return
         if mode == "inspect":
             try:
                 self.show(await inspecting.inspect_code(session, code, receiver=receiver))
             except StuiError as e:
-                self._show_outcome(str(e), error=True)
+                self._outcome.show(str(e), error=True)
             return
         outcome = await evaluate(session, code, mode, receiver=receiver)
         if not isinstance(outcome, Evaluated):
-            self._show_outcome(shown(outcome).error or "", error=True)
+            self._outcome.show(shown(outcome).error or "", error=True)
             return
-        self._show_outcome("")
+        self._outcome.show("")
         if mode == "print":
             editor.insert_result(outcome.value or "", end)
-
-    def _show_outcome(self, text: str, error: bool = False) -> None:
-        self._outcome.update(text)
-        self._outcome.set_class(bool(text), "shown")
-        self._outcome.set_class(error, "error")
