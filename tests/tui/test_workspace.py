@@ -150,9 +150,9 @@ async def test_escape_interrupts_a_running_evaluation(start_images) -> None:
         ed.text = "[true] whileTrue"
         await pilot.press("ctrl+d")
         await until(lambda: workspace.started_at is not None, what="evaluation start")
-        await asyncio.sleep(0.3)
-        assert "evaluating" in str(workspace._running_line.content)
-        assert app.status_bar.evaluating is not None
+        await until(lambda: "evaluating" in str(workspace._running_line.content), what="spinner")
+        # the workspace tells the app by a message: the status bar follows a moment later
+        await until(lambda: app.status_bar.evaluating is not None, what="the status bar")
         await pilot.press("escape")
         await idle(app)
         assert "interrupted" in str(workspace._outcome.content)
