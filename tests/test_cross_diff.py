@@ -3,6 +3,7 @@ image-side hashes, with only the differing sources fetched (issue 13, "Compare c
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 
@@ -13,6 +14,8 @@ from stui.cli.main import cli
 from stui.launcher.runtime import RuntimeInfo
 from stui.protocol.messages import CodeDigest, Digest
 from stui.transport import ImageClient
+from stui.transport.hub import _HUBS
+from stui.workbench import Workbench, WorkbenchConfig
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -155,3 +158,21 @@ async def test_the_digest_request(running_image: RuntimeInfo) -> None:
         assert isinstance(again, Digest) and again.classes == picked.classes
         kernel = await client.call(CodeDigest(category="kernel-num*"))
         assert isinstance(kernel, Digest) and "Integer" in [c.class_ for c in kernel.classes]
+
+
+async def test_callers_asking_for_one_image_at_once_share_one_connection(
+    pair: tuple[str, str],
+) -> None:
+    """A diff of an image with itself asks for its client twice at once: one
+    connection, closed with the workbench (two used to be made and one left open)."""
+    a, _ = pair
+    loop = asyncio.get_running_loop()
+    async with Workbench(WorkbenchConfig(watch=False)) as wb:  # the CLI's one-shot mode
+        first, second = await asyncio.gather(wb.client(a), wb.client(a))
+        assert first is second
+        assert len(hubs_of(loop)) == 1
+    assert hubs_of(loop) == []
+
+
+def hubs_of(loop: asyncio.AbstractEventLoop) -> list[object]:
+    return [hub for (owner, _), group in _HUBS.items() if owner is loop for hub in group]

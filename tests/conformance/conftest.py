@@ -89,13 +89,18 @@ def zctx() -> Iterator[zmq.Context]:
 
 
 @pytest.fixture
-def connect(zctx: zmq.Context) -> Callable[[RuntimeInfo], Peer]:
+def connect(zctx: zmq.Context) -> Iterator[Callable[[RuntimeInfo], Peer]]:
     """Open a DEALER to an image (not yet said hello)."""
 
     def open_peer(info: RuntimeInfo) -> Peer:
-        return Peer(zctx, info.address)
+        peer = Peer(zctx, info.address)
+        opened.append(peer)
+        return peer
 
-    return open_peer
+    opened: list[Peer] = []
+    yield open_peer
+    for peer in opened:
+        peer.close()
 
 
 @pytest.fixture

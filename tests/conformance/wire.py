@@ -102,9 +102,19 @@ class Peer:
         return bool(self.monitor.poll(int(timeout * 1000)))
 
     def close(self) -> None:
+        """Stop the monitor before closing its reader: libzmq's I/O thread sends monitor
+        events with a blocking send, and blocks for good (every socket of the context
+        with it) on an event for a monitor whose reader is gone."""
+        if getattr(self, "monitor", None) is None or self.sock.closed:
+            return
         self.sock.disable_monitor()
         self.monitor.close(linger=0)
         self.sock.close(linger=0)
+
+    def __del__(self) -> None:
+        # A Peer dropped without close() (`connect(info).hello(...)`) must not leave its
+        # monitor's reader to the garbage collector alone: see close().
+        self.close()
 
 
 def raw_connect(info: RuntimeInfo) -> socket.socket:

@@ -68,6 +68,7 @@ class Workbench:
         self.registry.subscribe(self._on_entry)
         self._monitor: HealthMonitor | None = None
         self._clients: dict[str, ImageClient] = {}  # one-shot mode: opened on demand
+        self._connecting: dict[str, asyncio.Future[ImageClient]] = {}
         self._listeners: list[Listener] = []
         self._pending_restarts: dict[str, RestartNotice] = {}
         self._was_up: dict[str, bool] = {}
@@ -234,8 +235,20 @@ class Workbench:
         client = self._clients.get(name)
         if client is not None and client.state.value == "ready":
             return client
+        # Callers asking at once (a diff of an image with itself) share one connection:
+        # each making its own would leave all but the last open and unowned.
+        pending = self._connecting.get(name)
+        if pending is None:
+            pending = asyncio.ensure_future(self._connect_and_keep(entry, client))
+            self._connecting[name] = pending
+            pending.add_done_callback(lambda _: self._connecting.pop(name, None))
+        return await asyncio.shield(pending)
+
+    async def _connect_and_keep(self, entry: ImageEntry, old: ImageClient | None) -> ImageClient:
+        if old is not None:
+            await old.close()  # gone or closing: replaced, never left open
         client = await self._connect(entry)
-        self._clients[name] = client
+        self._clients[entry.name] = client
         identity = client.welcome.image  # type: ignore[union-attr]
         self.sessions.save_image(
             identity.image_id,
