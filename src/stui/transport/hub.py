@@ -104,7 +104,7 @@ class Hub:
         self._by_id: dict[bytes, Channel] = {}
         self._by_address: dict[str, Channel] = {}
         self.deadlines: Deadlines[tuple[Channel, int]] = Deadlines(loop, _is_pending, _expire)
-        self._check_after_send: asyncio.Handle | None = None
+        self._drain_soon: asyncio.Handle | None = None
         sock = context.socket(zmq.ROUTER)
         # IMMEDIATE stays 0: with 1, libzmq discards replies that arrived just before
         # the peer closed (an image refusing a token answers, then closes). It also
@@ -180,25 +180,23 @@ class Hub:
         assert sock is not None
         sock.send(rid, _SNDMORE_NOBLOCK)
         sock.send(frame, _NOBLOCK)
-        if self._check_after_send is None:
-            # A send may take the descriptor's edge for a message that arrived: look
-            # once after this turn's sends, not after each (each look costs a call
-            # into libzmq).
-            self._check_after_send = self._loop.call_soon(self._after_sends)
+        # A send may take the descriptor's edge for a message that arrived: ask libzmq at
+        # once (one call, cheaper than a turn of the loop) and drain on the next turn only
+        # when a message is waiting, so that no reply is handled inside a sender's call.
+        if self._drain_soon is None and sock.get(_EVENTS) & _POLLIN:
+            self._drain_soon = self._loop.call_soon(self._drain_waiting)
 
-    def _after_sends(self) -> None:
-        self._check_after_send = None
-        sock = self._sock
-        if sock is not None and sock.get(_EVENTS) & _POLLIN:
-            self.drain()
+    def _drain_waiting(self) -> None:
+        self._drain_soon = None
+        self.drain()
 
     def close(self) -> None:
         if self._sock is None:
             return
         self.deadlines.close()
-        if self._check_after_send is not None:
-            self._check_after_send.cancel()
-            self._check_after_send = None
+        if self._drain_soon is not None:
+            self._drain_soon.cancel()
+            self._drain_soon = None
         for fd in self._fds:
             self._loop.remove_reader(fd)
         self._close_sockets()
