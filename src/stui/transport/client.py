@@ -70,6 +70,8 @@ class ImageClient:
         context: zmq.Context[Any] | None = None,
     ) -> None:
         self.channel = Channel(address, token, client_id, context=context)
+        self._capabilities: frozenset[str] = frozenset()
+        self._capabilities_of: Welcome | None = None
 
     def __repr__(self) -> str:
         return f"<ImageClient {self.address} {self.state}>"
@@ -90,8 +92,12 @@ class ImageClient:
 
     @property
     def capabilities(self) -> frozenset[str]:
+        """What the last welcome offered (made once per welcome: every call asks)."""
         welcome = self.channel.welcome
-        return frozenset(welcome.capabilities) if welcome else frozenset()
+        if welcome is not self._capabilities_of:
+            self._capabilities_of = welcome
+            self._capabilities = frozenset(welcome.capabilities) if welcome else frozenset()
+        return self._capabilities
 
     async def connect(self, timeout: float | None = None) -> Welcome:
         return await self.channel.connect(timeout)
@@ -162,7 +168,10 @@ class ImageClient:
     ) -> Result:
         """Evaluate code; EvaluationFailed carries the image's ``eval_error``."""
         message = Evaluate(
-            code=code, mode=EvalMode(mode), session=_opt(session), max_print=_opt(max_print)
+            code=code,
+            mode=mode if type(mode) is EvalMode else EvalMode(mode),
+            session=_opt(session),
+            max_print=_opt(max_print),
         )
         match await self.call(message, timeout):
             case Result() as result:

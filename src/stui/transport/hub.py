@@ -226,7 +226,7 @@ class Hub:
         by_id = self._by_id
         try:
             for _ in range(DRAIN_BATCH):
-                frames = sock.recv_multipart(_NOBLOCK)
+                frames = _recv_message(sock)
                 channel = by_id.get(frames[0])
                 if channel is not None:
                     channel.receive(frames[1:])
@@ -251,6 +251,17 @@ class Hub:
             if channel is not None:
                 channel.on_link_event(event["event"])
             monitor = self._monitor
+
+
+def _recv_message(sock: zmq.Socket[bytes]) -> list[bytes]:
+    """The frames of one message (recv_multipart asks RCVMORE through a getsockopt per
+    frame, where a frame object knows it: a few microseconds a message)."""
+    frame = sock.recv(_NOBLOCK, copy=False)
+    frames = [frame.bytes]
+    while frame.more:
+        frame = sock.recv(_NOBLOCK, copy=False)
+        frames.append(frame.bytes)
+    return frames
 
 
 def _is_pending(key: tuple[Channel, int]) -> bool:
