@@ -164,6 +164,26 @@ def test_evaluations_without_a_session_run_at_once(client: Peer) -> None:
     assert (second["id"], second["value"]) == (slow, "#slow")
 
 
+def test_each_evaluation_starts_at_user_priority_whatever_the_last_did(client: Peer) -> None:
+    """A server may run evaluations in processes it keeps: what one did to its process
+    must not carry over to the next."""
+    lower = "Processor activeProcess priority: Processor userSchedulingPriority - 1. 1"
+    assert evaluate(client, lower)["value"] == "1"
+    for _ in range(3):
+        check = "Processor activeProcess priority = Processor userSchedulingPriority"
+        assert evaluate(client, check)["value"] == "true"
+
+
+def test_evaluations_go_on_after_interrupted_ones(client: Peer) -> None:
+    for n in range(3):
+        looping = client.send("evaluate", code="[true] whileTrue")
+        time.sleep(0.1)
+        client.send("interrupt")
+        assert client.recv(timeout=3)["id"] == looping
+        assert client.recv()["was_running"] is True
+        assert evaluate(client, f"{n} + 1")["value"] == str(n + 1)
+
+
 def test_a_request_without_an_id_is_refused_and_not_served(client: Peer) -> None:
     client.send_json({"type": "evaluate", "code": "Smalltalk at: #StuiTestNoId put: 1"})
     reply = client.recv()

@@ -165,6 +165,22 @@ async def test_inspect_and_browse_from_user_code_become_events(running_image: Ru
         assert isinstance(opened, Inspection) and opened.object.print == "3@4"
 
 
+async def test_an_inspect_event_goes_to_the_client_whose_evaluation_sent_it(
+    running_image: RuntimeInfo,
+) -> None:
+    """A server may run one client's evaluations in a process that ran another's before."""
+    other = "c-" + "9" * 32
+    async with connection_to(running_image) as a, connection_to(running_image, other) as b:
+        a_events, b_events = a.events(), b.events()
+        for _ in range(3):
+            assert (await a.evaluate("1")).value == "1"
+            assert (await b.evaluate("(3 @ 4) inspect. 2")).value == "2"
+            event = await asyncio.wait_for(anext(b_events), 5)
+            assert isinstance(event, InspectRequest) and event.class_ == "Point"
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(anext(a_events), 0.5)
+
+
 async def test_halt_outside_a_debugger_is_an_error_with_its_stack(
     running_image: RuntimeInfo,
 ) -> None:
