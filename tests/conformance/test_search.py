@@ -95,3 +95,20 @@ async def test_completion_of_selectors_classes_and_variables(running_image: Runt
         assert after_keyword.items[0].text == "stuiCounter"
         nothing = await conn.call(Complete(code="3 + "))
         assert isinstance(nothing, Completions) and nothing.items == []
+
+
+@pytest.mark.parametrize("code", ["x ]", "#(1 2 3)", "'abc'", "(3 + 4)", "{1}", "a + b]"])
+async def test_completion_after_a_closing_bracket_or_quote_is_empty(
+    running_image: RuntimeInfo, code: str
+) -> None:
+    """No word before the cursor: nothing to complete, and no error."""
+    async with connection_to(running_image) as conn:
+        done = await conn.call(Complete(code=code))
+        assert isinstance(done, Completions) and done.items == []
+
+
+async def test_completion_after_a_parenthesis_offers_selectors(running_image: RuntimeInfo) -> None:
+    async with connection_to(running_image) as conn:
+        done = await conn.call(Complete(code="(3 + 4) printStr"))
+        assert isinstance(done, Completions)
+        assert "printString" in [i.text for i in done.items]

@@ -60,3 +60,31 @@ async def test_typing_never_waits_on_a_stopped_image(start_images) -> None:
 def test_local_words_are_temporaries_arguments_and_known_names() -> None:
     text = "at: index put: value\n\t| old |\n\t^ items do: [:each | each]"
     assert local_words(text, ["items"]) == ["items", "old", "each", "index", "value"]
+
+
+async def test_a_popup_belongs_to_the_editor_that_asked(start_images) -> None:
+    """A tool brought to the front (the debugger, on an error) takes the focus only once
+    the message that brought it is handled: an answer that lands meanwhile must not show
+    over that tool, and Enter in another editor is a new line, never a candidate offered
+    to the workspace (which once turned `total: aCollection` into `total: report:`)."""
+    start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        ed = await ready(app)
+        area = app.contexts[app.current].area
+        popup = area.popup
+        ed.text = "Transcript sh"
+        ed.move_cursor((0, len(ed.text)))
+        area.show("debugger", focus=False)  # as the debugger shows, before its focus
+        await area._complete(ed, ed.text)
+        assert not popup.shown
+
+        source = area.debugger.source
+        source.focus()
+        await pilot.pause()
+        source.text = "total: aCollection"
+        source.move_cursor((0, len(source.text)))
+        source.popup = popup  # set once the source editor has asked for completions
+        popup.offer("sh", ["show:"], (0, 0), ed)
+        await pilot.press("enter")
+        assert source.text == "total: aCollection\n"

@@ -115,6 +115,15 @@ async def test_an_error_opens_it_accept_restarts_and_proceed_prints(one_image) -
         await until(lambda: "Not accepted" in str(panel._outcome.content), what="the error")
         assert panel.source.text == "twice: n\n\t^ n * "
 
+        # a method of another name is refused: the debugger and the edit stay
+        panel.source.text = "thrice: n\n\t^ n * 3"
+        await pilot.press("ctrl+s")
+        await until(lambda: "Accept refused" in str(panel._outcome.content), what="the refusal")
+        assert "must define twice:" in str(panel._outcome.content)
+        assert panel.current is not None and panel.suspensions
+        assert app.contexts[app.current].area.tool == "debugger"
+        assert panel.source.text == "thrice: n\n\t^ n * 3"
+
         # fix and accept: the frame restarts, the frames above it are gone
         panel.source.text = TWICE_FIXED
         await pilot.press("ctrl+s")

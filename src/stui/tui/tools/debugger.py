@@ -24,7 +24,7 @@ from textual.widgets.text_area import Selection as TextSelection
 
 from stui.errors import StuiError
 from stui.protocol import messages as m
-from stui.tools import Evaluated
+from stui.tools import Evaluated, Refused
 from stui.tools import debug as dbg
 from stui.tools.evaluate import record
 from stui.tui import keys
@@ -57,6 +57,9 @@ NOTHING = "Nothing is suspended: an error in an evaluation stops here."
 
 Step = Callable[["SessionHandle", int, int], Awaitable[dbg.DebugOutcome]]
 """A debugger call on (session handle, debug handle, selected frame)."""
+
+
+SUSPENSION_GONE = frozenset({"not_found", "no_session"})  # refusals after which it is gone
 
 
 class DebuggerPanel(Vertical):
@@ -232,6 +235,10 @@ class DebuggerPanel(Vertical):
                 await self._show(suspension)
             case dbg.Rejected(message=message, position=position):
                 self._rejected(message, position)
+            case Refused(code=code, message=message) if code not in SUSPENSION_GONE:
+                # the image said no to this step (a wrong selector, busy): it is still
+                # suspended there, so the debugger stays, and so does the edit
+                self._outcome.show(f"{what.capitalize()} refused: {message}", error=True)
             case _:
                 # the session's history gets how it ended, after the line that said it stopped
                 record(suspension.handle, suspension.code, suspension.mode, outcome)

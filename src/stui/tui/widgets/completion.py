@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from textual.widget import Widget
 from textual.widgets import OptionList
 
 from stui.protocol import messages as m
@@ -60,9 +61,13 @@ class CompletionPopup(OptionList):
         super().__init__(id="completion")
         self.items: list[str] = []
         self.prefix = ""
+        self.owner: Widget | None = None  # the editor it was offered to
 
-    def offer(self, prefix: str, items: list[str], at: tuple[int, int]) -> None:
+    def offer(self, prefix: str, items: list[str], at: tuple[int, int], owner: Widget) -> None:
+        """Show the items under the word, for `owner` only: the area's editors share one
+        popup, and another editor's keys must never pick from it."""
         self.prefix = prefix
+        self.owner = owner
         self.items = items[:SHOWN]
         self.clear_options()
         if not self.items:
@@ -76,10 +81,14 @@ class CompletionPopup(OptionList):
     def hide(self) -> None:
         self.remove_class("shown")
         self.items = []
+        self.owner = None
 
     @property
     def shown(self) -> bool:
         return self.has_class("shown") and bool(self.items)
+
+    def shown_for(self, editor: Widget) -> bool:
+        return self.shown and self.owner is editor
 
     def move(self, step: int) -> None:
         if self.items:

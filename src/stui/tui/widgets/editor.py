@@ -124,7 +124,7 @@ class SmalltalkEditor(TextArea):
     def _steer_popup(self, key: str) -> bool:
         """Up, Down, Tab, Enter and Esc belong to the popup while it shows."""
         popup = self.popup
-        if popup is None or not popup.shown:
+        if popup is None or not popup.shown_for(self):
             return False
         match key:
             case "down":

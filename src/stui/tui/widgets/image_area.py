@@ -125,9 +125,15 @@ class ImageArea(Vertical):
         image = await self.context.completions(code)
         row, column = editor.cursor_location
         prefix = prefix_of(editor.document.get_line(row)[:column])
-        if not editor.has_focus or not prefix.startswith(asked) or (asked and not prefix):
+        if not self._typing_in(editor) or not prefix.startswith(asked) or (asked and not prefix):
             return
         items = candidates(prefix, local_words(editor.text, editor.known_words), image)
         x, y = editor.cursor_screen_offset
         origin = self.content_region
-        self.popup.offer(prefix, items, (max(0, x - origin.x - len(prefix)), y - origin.y + 1))
+        at = (max(0, x - origin.x - len(prefix)), y - origin.y + 1)
+        self.popup.offer(prefix, items, at, editor)
+
+    def _typing_in(self, editor: SmalltalkEditor) -> bool:
+        """Whether the editor still has the focus and its tool still shows: a tool brought
+        to the front takes the focus only once the current message is handled."""
+        return editor.has_focus and self.panel(self.tool) in editor.ancestors
