@@ -8,6 +8,7 @@ import os
 import signal
 
 from tests.tui.conftest import SIZE, quick_config, ready, until
+from textual import events
 
 from stui.tui.app import StuiApp
 from stui.tui.widgets.completion import local_words
@@ -88,3 +89,18 @@ async def test_a_popup_belongs_to_the_editor_that_asked(start_images) -> None:
         popup.offer("sh", ["show:"], (0, 0), ed)
         await pilot.press("enter")
         assert source.text == "total: aCollection\n"
+
+
+async def test_a_command_key_asks_for_no_completion(start_images) -> None:
+    """Alt+Shift+P (proceed) arrives with the character P: it is a command, not typing."""
+    start_images(1)
+    app = StuiApp(quick_config())
+    async with app.run_test(size=SIZE) as pilot:
+        ed = await ready(app)
+        popup = app.contexts[app.current].area.popup
+        ed.text = "Transcript sh"
+        ed.move_cursor((0, len(ed.text)))
+        ed.post_message(events.Key("alt+shift+p", "P"))  # as a terminal's ESC P arrives
+        await pilot.pause()
+        await asyncio.sleep(0.5)
+        assert not popup.shown and ed.text == "Transcript sh"

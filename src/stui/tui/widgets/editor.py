@@ -103,8 +103,10 @@ class SmalltalkEditor(TextArea):
             event.stop()
             event.prevent_default()
             return
+        command = event.key.startswith("alt+") or event.key in keys.ALT_DIGIT_KEYS
         if (
-            event.is_printable
+            not command  # Alt+Shift+P carries the character P, but types nothing
+            and event.is_printable
             and event.character
             and (event.character.isalnum() or event.character in "_:")
         ):
@@ -116,7 +118,7 @@ class SmalltalkEditor(TextArea):
             event.prevent_default()
             self.post_message(self.Evaluate(self, "inspect"))
             return
-        if event.key.startswith("alt+") or event.key in keys.ALT_DIGIT_KEYS:
+        if command:
             # A command key (Alt+D…), never text: TextArea's handler must not insert
             # its character, and the event goes on up to the bindings.
             event.prevent_default()
