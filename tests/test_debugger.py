@@ -4,6 +4,7 @@ What a dialect legitimately prints differently is data (TEXT), not a branch."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -15,7 +16,7 @@ from stui.launcher.runtime import RuntimeInfo
 from stui.protocol import RemoteError
 from stui.protocol import messages as m
 from stui.tools import debug as dbg
-from stui.tools.outcomes import Evaluated, Failed
+from stui.tools.outcomes import Evaluated, Failed, TimedOut
 from stui.workbench import Workbench, WorkbenchConfig
 
 pytestmark = pytest.mark.timeout(180)
@@ -109,6 +110,34 @@ async def test_the_tools_api_walks_a_halt(image: RuntimeInfo) -> None:
         assert {v.name: v.value.print for v in frame.variables} == {"t": "6"}
         done = await dbg.proceed(handle, at_start.debug)
         assert isinstance(done, Evaluated) and done.value == "42"
+
+
+async def test_what_runs_past_its_time_or_is_cancelled_is_interrupted(image: RuntimeInfo) -> None:
+    """A do-it under the debugger, or a proceed, that outlives its call is stopped in the
+    image: the session takes the next evaluation at once instead of answering busy."""
+    slow = "(Delay forSeconds: 5) wait. 1"
+    async with Workbench(WorkbenchConfig(watch=False)) as wb:
+        handle = await wb.open_session(image.name)
+        timed_out = await dbg.debug(handle, slow, timeout=0.5)
+        assert timed_out == TimedOut(0.5, True)
+        after = await dbg.debug(handle, "3 + 4")
+        assert isinstance(after, Evaluated) and after.value == "7"
+
+        stopped = await dbg.debug(handle, "self halt. " + slow)
+        assert isinstance(stopped, dbg.Stopped)
+        assert await dbg.proceed(handle, stopped.debug, timeout=0.5) == TimedOut(0.5, True)
+        after = await dbg.debug(handle, "3 + 4")
+        assert isinstance(after, Evaluated) and after.value == "7"
+
+        running = asyncio.create_task(dbg.debug(handle, slow))
+        await asyncio.sleep(0.5)
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        after = await dbg.debug(handle, "3 + 4")
+        assert isinstance(after, Evaluated) and after.value == "7"
+        history = wb.sessions.get_session(handle.session_id).state.history
+        assert "interrupted: cancelled by the user" in [entry.result for entry in history]
 
 
 def test_stui_debug_where_print_step_next(image: RuntimeInfo, dialect: str) -> None:

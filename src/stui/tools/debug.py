@@ -12,6 +12,7 @@ from 1, the top of the stack.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Final
 
 import msgspec
@@ -19,9 +20,17 @@ import msgspec
 from stui.errors import InvalidInput
 from stui.protocol import NoSession, ProtocolError, RemoteError
 from stui.protocol import messages as m
-from stui.tools.evaluate import _refusal, failure, outcome, record, renew_image_session
+from stui.tools.evaluate import (
+    _refusal,
+    failure,
+    interrupt,
+    outcome,
+    record,
+    renew_image_session,
+)
 from stui.tools.outcomes import (
     Failed,
+    Interrupted,
     Outcome,
     TimedOut,
 )
@@ -121,7 +130,12 @@ async def debug(
     if mode not in (m.EvalMode.DO, m.EvalMode.PRINT, m.EvalMode.DEBUG):
         raise InvalidInput(f"the debugger evaluates in do, print or debug mode, not {mode.value}")
     request = m.Evaluate(code=code, mode=mode, session=handle.image_session_id, debug=True)
-    outcome = await _call(handle, request, timeout, renew=True)
+    try:
+        outcome = await _call(handle, request, timeout, renew=True)
+    except asyncio.CancelledError:
+        await interrupt(handle)
+        record(handle, code, mode, Interrupted("cancelled by the user"))
+        raise
     summary = outcome
     if isinstance(outcome, Stopped):
         message = outcome.error.message if outcome.error else "stopped"
@@ -220,7 +234,9 @@ async def _call(
             request = msgspec.structs.replace(request, session=handle.image_session_id)
             reply = await handle.client.call(request, seconds)
     except ConnectionTimeout:
-        return TimedOut(seconds, False)
+        # what runs on in the image (a long do-it, a proceed into a loop) would keep
+        # the session busy for its next evaluation: stop it, as evaluate does
+        return TimedOut(seconds, await interrupt(handle))
     except (RemoteError, TransportError, ProtocolError) as e:
         return failure(e)
     return _outcome(reply)
