@@ -28,15 +28,16 @@ def test_bad_values_fall_back_one_by_one_with_a_warning_each(
 ) -> None:
     path = tmp_path / "config.toml"
     path.write_text(
-        'theme = "purple"\nping_interval = "fast"\norphan_after = 60\n'
+        'theme = "purple"\nping_interval = "fast"\norphan_after = 60\neval_timeout = 0\n'
         '[cleanup]\npolicy = "age"\nmax_age = -1\n[keys]\nprint_it = "f12"\ndo_it = 3\n'
     )
     config = load_config(path)
     assert config.theme == "dark" and config.ping_interval == 1.0
     assert config.orphan_after == 60.0 and config.cleanup_policy == "age"
     assert config.cleanup_max_age == TuiConfig.cleanup_max_age
+    assert config.eval_timeout == TuiConfig.eval_timeout
     assert config.keys == {"print_it": "f12"}
-    assert len(config.warnings) == 4
+    assert len(config.warnings) == 5
     assert all(w.startswith("config.toml: ") for w in config.warnings)
 
 

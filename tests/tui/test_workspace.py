@@ -164,6 +164,28 @@ async def test_escape_interrupts_a_running_evaluation(start_images) -> None:
         assert ed.text == "6 * 7 42"
 
 
+async def test_an_evaluation_past_eval_timeout_is_interrupted(start_images) -> None:
+    """Print it and inspect it that run past the config's eval_timeout are stopped in the
+    image, so the next evaluation runs at once (it was answered busy)."""
+    start_images(1)
+    app = StuiApp(quick_config(eval_timeout=1.0))
+    async with app.run_test(size=SIZE) as pilot:
+        ed = await ready(app)
+        workspace = app.contexts[app.current].workspace
+        for key in ("ctrl+p", "alt+i"):
+            ed.text = "(Delay forSeconds: 10) wait. 3"
+            ed.move_cursor((0, len(ed.text)))
+            await pilot.press(key)
+            await until(lambda: workspace.started_at is not None, what="evaluation start")
+            await idle(app)
+            assert "timed out after 1 s; interrupted" in str(workspace._outcome.content)
+            ed.text = "6 * 7"
+            ed.move_cursor((0, 5))
+            await pilot.press("ctrl+p")
+            await idle(app)
+            assert ed.text == "6 * 7 42"
+
+
 async def test_workspaces_text_and_selection_survive_a_restart_of_the_app(start_images) -> None:
     start_images(1)
     app = StuiApp(quick_config())

@@ -3,10 +3,24 @@ operations"): evaluate into a view, open a handle, page through elements, releas
 
 from __future__ import annotations
 
+import asyncio
+
 from stui.protocol import EvalError, EvaluationFailed
 from stui.protocol import messages as m
+from stui.tools.evaluate import DEFAULT_TIMEOUT, interrupt
 from stui.tools.replies import expect
+from stui.transport import ConnectionTimeout
 from stui.workbench import SessionHandle
+
+
+class InspectTimedOut(ConnectionTimeout):
+    """Inspect it ran past its time; `interrupted` says whether the image stopped it."""
+
+    def __init__(self, seconds: float, interrupted: bool) -> None:
+        tail = "; interrupted" if interrupted else "; the interrupt did not arrive"
+        super().__init__(f"timed out after {seconds:g} s{tail}")
+        self.seconds = seconds
+        self.interrupted = interrupted
 
 
 async def inspect_code(
@@ -22,7 +36,15 @@ async def inspect_code(
             session=handle.image_session_id,
             receiver=receiver,
         )
-    reply = await handle.client.call(request, timeout)
+    seconds = timeout or DEFAULT_TIMEOUT
+    try:
+        reply = await handle.client.call(request, seconds)
+    except ConnectionTimeout:
+        # stopped, or it runs on and the session answers busy to what comes next
+        raise InspectTimedOut(seconds, await interrupt(handle)) from None
+    except asyncio.CancelledError:
+        await interrupt(handle)
+        raise
     if isinstance(reply, EvalError):
         raise EvaluationFailed(reply)
     return expect(reply, m.Inspection).object

@@ -8,6 +8,7 @@ valid TOML is ignored as a whole, with one warning. Nothing here ever stops star
     theme = "dark"                 # "dark" or "light"
     ping_interval = 1.0            # seconds between pings
     orphan_after = 300             # seconds away before an image's sessions are orphaned
+    eval_timeout = 60              # seconds a do-it, print-it or proceed runs before it is interrupted
     [cleanup]
     policy = "manual"              # "manual", or "age": drop orphaned sessions older than max_age
     max_age = 604800               # seconds
@@ -39,6 +40,7 @@ class TuiConfig:
     theme: str = "dark"
     ping_interval: float = 1.0
     orphan_after: float = 300.0
+    eval_timeout: float = 60.0
     cleanup_policy: CleanupPolicy = "manual"
     cleanup_max_age: float = 7 * 24 * 3600.0
     keys: dict[str, str] = field(default_factory=dict)
@@ -68,6 +70,9 @@ def load_config(path: Path | None = None) -> TuiConfig:
         ping_interval=_number(raw, "ping_interval", 0.05, 60.0, TuiConfig.ping_interval, warnings),
         orphan_after=_number(
             raw, "orphan_after", 1.0, 30 * 86400.0, TuiConfig.orphan_after, warnings
+        ),
+        eval_timeout=_number(
+            raw, "eval_timeout", 1.0, 7 * 86400.0, TuiConfig.eval_timeout, warnings
         ),
         cleanup_policy=_choice(  # type: ignore[arg-type]
             cleanup, "policy", ("manual", "age"), TuiConfig.cleanup_policy, warnings, "cleanup."

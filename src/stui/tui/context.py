@@ -19,7 +19,7 @@ from stui.errors import StuiError
 from stui.protocol import EvalMode, EvaluationFailed
 from stui.protocol import messages as m
 from stui.sessions.state import Selection, SessionState
-from stui.tools import Evaluated, Failed, Interrupted, Lost, changes, search
+from stui.tools import Evaluated, Failed, Interrupted, Lost, TimedOut, changes, search
 from stui.tools import browse as tools_browse
 from stui.tools import debug as dbg
 from stui.tools import inspect as inspecting
@@ -145,7 +145,7 @@ class ImageContext:
             return await self._inspect(handle, code)
         if mode == "debug" or dbg.offered(handle):
             return await self._debug(handle, code, mode)
-        outcome = await tools.evaluate(handle, code, mode)
+        outcome = await tools.evaluate(handle, code, mode, self.app.config.eval_timeout)
         if isinstance(outcome, Lost):
             self.handle = None
         return shown(outcome)
@@ -155,10 +155,11 @@ class ImageContext:
         (or a halt, or debug it) suspends the evaluation and opens this image's debugger."""
         if not dbg.offered(handle):
             return Shown(error=f"{self.name}'s server offers no debugger: debug it cannot run")
+        seconds = self.app.config.eval_timeout
         if mode == "debug":
-            outcome = await dbg.debug(handle, code, at_start=True)
+            outcome = await dbg.debug(handle, code, at_start=True, timeout=seconds)
         else:
-            outcome = await dbg.debug(handle, code, mode=mode)
+            outcome = await dbg.debug(handle, code, mode=mode, timeout=seconds)
         match outcome:
             case dbg.Stopped(error=error):
                 later = await self.area.debugger.suspend(handle, outcome, code, mode)
@@ -175,7 +176,7 @@ class ImageContext:
     async def _inspect(self, handle: SessionHandle, code: str) -> Shown:
         """Inspect it: the inspector shows the value; the history records it."""
         try:
-            view = await inspecting.inspect_code(handle, code)
+            view = await inspecting.inspect_code(handle, code, self.app.config.eval_timeout)
         except EvaluationFailed as e:
             error = e.error
             failed = Failed(
@@ -189,6 +190,10 @@ class ImageContext:
             outcome = Interrupted(error.message) if error.kind == "interrupted" else failed
             record(handle, code, EvalMode.INSPECT, outcome)
             return shown(outcome)
+        except inspecting.InspectTimedOut as e:
+            timed_out = TimedOut(e.seconds, e.interrupted)
+            record(handle, code, EvalMode.INSPECT, timed_out)
+            return shown(timed_out)
         except StuiError as e:
             return Shown(error=str(e))
         record(handle, code, EvalMode.INSPECT, Evaluated(view.print, view.class_, False, 0))

@@ -293,7 +293,8 @@ class DebuggerPanel(Vertical):
         self._run("restart", dbg.restart)
 
     def action_proceed(self) -> None:
-        self._run("proceed", lambda handle, debug_id, _: dbg.proceed(handle, debug_id))
+        seconds = self.context.app.config.eval_timeout  # it runs on as long as a do-it may
+        self._run("proceed", lambda handle, debug_id, _: dbg.proceed(handle, debug_id, seconds))
 
     def action_accept(self) -> None:
         """Edit and continue: compile the frame's method as edited; the frame restarts."""
