@@ -99,7 +99,9 @@ def test_a_person_uses_stui_as_an_ide_in_tmux(start_images, stui_home: Path) -> 
         tmux.keys("Tab")  # variables -> the frame's source
         replace_editor_text(tmux, FIXED)
         tmux.keys("C-s")
-        tmux.wait(lambda s: "bogus" not in s.split("Stack")[-1], what="the fixed frame")
+        tmux.wait(
+            lambda s: "Stack" in s and "bogus" not in s.split("Stack")[-1], what="the fixed frame"
+        )
         tmux.keys("M-P")  # Alt+Shift+P: proceed
         tmux.wait(lambda s: "StuiFlow new report 6" in s, what="the right result")
 
