@@ -265,3 +265,26 @@ async def test_a_cuis_error_opens_it_accept_restarts_and_proceed_prints(one_cuis
         await pilot.press("alt+shift+p")
         ed = app.contexts[app.current].workspace.editor
         await until(lambda: ed.text == "StuiDebugTui new twice: 21 42", what="the result")
+
+
+async def test_a_step_that_outlives_eval_timeout_keeps_the_suspension(start_images) -> None:
+    """A step runs in the debugger's own process, which an interrupt does not stop: past
+    eval_timeout the debugger says it still runs and keeps the suspension, which the
+    image still holds; abandon then ends it."""
+    start_images(1)
+    app = StuiApp(quick_config(eval_timeout=1.0))
+    async with app.run_test(size=SIZE) as pilot:
+        panel = await suspended(app, pilot, "self halt. (Delay forSeconds: 4) wait. 5")
+        panel._stack.focus()
+        for _ in range(4):  # step over, up to the send that waits
+            await pilot.press("alt+v")
+            await pilot.pause()
+            await until(lambda: not panel.busy, what="the step")
+            if "still runs" in str(panel._outcome.content):
+                break
+        assert "Step over still runs in the image after 1 s" in str(panel._outcome.content)
+        assert panel.current is not None and app.contexts[app.current].area.tool == "debugger"
+        await pilot.press("alt+shift+a")
+        ed = app.contexts[app.current].workspace
+        await until(lambda: panel.current is None, what="the abandon")
+        await until(lambda: "abandoned" in str(ed._outcome.content), what="the workspace told")

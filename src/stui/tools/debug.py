@@ -157,15 +157,20 @@ async def step_into(handle: SessionHandle, debug_id: int) -> DebugOutcome:
     return await _call(handle, m.DebugStepInto(session=handle.image_session_id, debug=debug_id))
 
 
-async def step_over(handle: SessionHandle, debug_id: int) -> DebugOutcome:
+async def step_over(
+    handle: SessionHandle, debug_id: int, timeout: float | None = None
+) -> DebugOutcome:
     """Do the next send to its end, stopping at the following one."""
-    return await _call(handle, m.DebugStepOver(session=handle.image_session_id, debug=debug_id))
+    request = m.DebugStepOver(session=handle.image_session_id, debug=debug_id)
+    return await _call(handle, request, timeout)
 
 
-async def step_through(handle: SessionHandle, debug_id: int) -> DebugOutcome:
+async def step_through(
+    handle: SessionHandle, debug_id: int, timeout: float | None = None
+) -> DebugOutcome:
     """As step_over, but stop inside a block of the top frame's method when it runs."""
     request = m.DebugStepThrough(session=handle.image_session_id, debug=debug_id)
-    return await _call(handle, request)
+    return await _call(handle, request, timeout)
 
 
 async def restart(handle: SessionHandle, debug_id: int, index: int = 1) -> DebugOutcome:
@@ -175,11 +180,11 @@ async def restart(handle: SessionHandle, debug_id: int, index: int = 1) -> Debug
 
 
 async def return_value(
-    handle: SessionHandle, debug_id: int, code: str, index: int = 1
+    handle: SessionHandle, debug_id: int, code: str, index: int = 1, timeout: float | None = None
 ) -> DebugOutcome:
     """Make frame `index` answer the value of `code` (evaluated in that frame)."""
     request = m.DebugReturn(session=handle.image_session_id, debug=debug_id, frame=index, code=code)
-    return await _call(handle, request)
+    return await _call(handle, request, timeout)
 
 
 async def proceed(
@@ -197,14 +202,14 @@ async def abandon(handle: SessionHandle, debug_id: int) -> None:
 
 
 async def evaluate_in(
-    handle: SessionHandle, debug_id: int, code: str, index: int = 1
+    handle: SessionHandle, debug_id: int, code: str, index: int = 1, timeout: float | None = None
 ) -> DebugOutcome:
     """Print-it in frame `index`: self, its temporaries and arguments are bound, and
     assignments to them stay in the frame."""
     request = m.DebugEvaluate(
         session=handle.image_session_id, debug=debug_id, frame=index, code=code
     )
-    return await _call(handle, request)
+    return await _call(handle, request, timeout)
 
 
 async def compile(

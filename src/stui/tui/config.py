@@ -8,7 +8,7 @@ valid TOML is ignored as a whole, with one warning. Nothing here ever stops star
     theme = "dark"                 # "dark" or "light"
     ping_interval = 1.0            # seconds between pings
     orphan_after = 300             # seconds away before an image's sessions are orphaned
-    eval_timeout = 60              # seconds a do-it, print-it, inspect-it or proceed may run
+    eval_timeout = 60              # seconds a do-it, print-it, inspect-it or debugger step may run
     [cleanup]
     policy = "manual"              # "manual", or "age": drop orphaned sessions older than max_age
     max_age = 604800               # seconds

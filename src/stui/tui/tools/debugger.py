@@ -24,7 +24,7 @@ from textual.widgets.text_area import Selection as TextSelection
 
 from stui.errors import StuiError
 from stui.protocol import messages as m
-from stui.tools import Evaluated, Refused
+from stui.tools import Evaluated, Refused, TimedOut
 from stui.tools import debug as dbg
 from stui.tools.evaluate import record
 from stui.tui import keys
@@ -239,6 +239,14 @@ class DebuggerPanel(Vertical):
                 # the image said no to this step (a wrong selector, busy): it is still
                 # suspended there, so the debugger stays, and so does the edit
                 self._outcome.show(f"{what.capitalize()} refused: {message}", error=True)
+            case TimedOut(seconds=seconds, interrupted=False):
+                # a step runs in the debugger's own process, which no interrupt stops:
+                # it stops again in the image when the step ends
+                self._outcome.show(
+                    f"{what.capitalize()} still runs in the image after {seconds:g} s: the "
+                    "next step or proceed goes on from where it stops; Alt+Shift+A abandons",
+                    error=True,
+                )
             case _:
                 # the session's history gets how it ended, after the line that said it stopped
                 record(suspension.handle, suspension.code, suspension.mode, outcome)
@@ -280,20 +288,29 @@ class DebuggerPanel(Vertical):
         self.source.load_text("")
         self._outcome.show("")
 
+    @property
+    def _seconds(self) -> float:
+        """How long a step that runs the image's code may take: as long as a do-it."""
+        return self.context.app.config.eval_timeout
+
     def action_step_into(self) -> None:
         self._run("step into", lambda handle, debug_id, _: dbg.step_into(handle, debug_id))
 
     def action_step_over(self) -> None:
-        self._run("step over", lambda handle, debug_id, _: dbg.step_over(handle, debug_id))
+        seconds = self._seconds
+        self._run("step over", lambda handle, debug_id, _: dbg.step_over(handle, debug_id, seconds))
 
     def action_step_through(self) -> None:
-        self._run("step through", lambda handle, debug_id, _: dbg.step_through(handle, debug_id))
+        seconds = self._seconds
+        self._run(
+            "step through", lambda handle, debug_id, _: dbg.step_through(handle, debug_id, seconds)
+        )
 
     def action_restart(self) -> None:
         self._run("restart", dbg.restart)
 
     def action_proceed(self) -> None:
-        seconds = self.context.app.config.eval_timeout  # it runs on as long as a do-it may
+        seconds = self._seconds
         self._run("proceed", lambda handle, debug_id, _: dbg.proceed(handle, debug_id, seconds))
 
     def action_accept(self) -> None:
@@ -310,9 +327,10 @@ class DebuggerPanel(Vertical):
 
         def entered(values: dict[str, str] | None) -> None:
             if values and values["code"].strip():
-                code = values["code"]
+                code, seconds = values["code"], self._seconds
                 self._run(
-                    "return", lambda h, debug_id, index: dbg.return_value(h, debug_id, code, index)
+                    "return",
+                    lambda h, debug_id, index: dbg.return_value(h, debug_id, code, index, seconds),
                 )
 
         name = self.current.frame and dbg.frame_name(self.current.frame)
@@ -379,7 +397,7 @@ class DebuggerPanel(Vertical):
         end: tuple[int, int],
     ) -> None:
         handle, debug_id, index = suspension.handle, suspension.stopped.debug, suspension.index
-        outcome = await dbg.evaluate_in(handle, debug_id, code, index)
+        outcome = await dbg.evaluate_in(handle, debug_id, code, index, self._seconds)
         if not isinstance(outcome, Evaluated):
             self._outcome.show(shown(outcome).error or "not evaluated", error=True)  # type: ignore[arg-type]
             return
