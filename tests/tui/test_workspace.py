@@ -17,6 +17,15 @@ async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
         await pilot.press(ch if ch != "\n" else "enter")
 
 
+async def the_image_answers(app: StuiApp, pilot, ed) -> None:  # type: ignore[no-untyped-def]
+    """The session is free again: a print-it runs at once."""
+    ed.text = "6 * 7"
+    ed.move_cursor((0, 5))
+    await pilot.press("ctrl+p")
+    await idle(app)
+    assert ed.text == "6 * 7 42"
+
+
 async def test_print_it_inserts_the_result_selected_so_backspace_removes_it(start_images) -> None:
     start_images(1)
     app = StuiApp(quick_config())
@@ -157,11 +166,7 @@ async def test_escape_interrupts_a_running_evaluation(start_images) -> None:
         await idle(app)
         assert "interrupted" in str(workspace._outcome.content)
         # the image is still there for the next evaluation
-        ed.text = "6 * 7"
-        ed.move_cursor((0, 5))
-        await pilot.press("ctrl+p")
-        await idle(app)
-        assert ed.text == "6 * 7 42"
+        await the_image_answers(app, pilot, ed)
 
 
 async def test_an_evaluation_past_eval_timeout_is_interrupted(start_images) -> None:
@@ -179,11 +184,7 @@ async def test_an_evaluation_past_eval_timeout_is_interrupted(start_images) -> N
             await until(lambda: workspace.started_at is not None, what="evaluation start")
             await idle(app)
             assert "timed out after 1 s; interrupted" in str(workspace._outcome.content)
-            ed.text = "6 * 7"
-            ed.move_cursor((0, 5))
-            await pilot.press("ctrl+p")
-            await idle(app)
-            assert ed.text == "6 * 7 42"
+            await the_image_answers(app, pilot, ed)
 
 
 async def test_workspaces_text_and_selection_survive_a_restart_of_the_app(start_images) -> None:

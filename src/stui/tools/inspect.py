@@ -8,19 +8,18 @@ import asyncio
 from stui.protocol import EvalError, EvaluationFailed
 from stui.protocol import messages as m
 from stui.tools.evaluate import DEFAULT_TIMEOUT, interrupt
+from stui.tools.outcomes import TimedOut, timeout_message
 from stui.tools.replies import expect
 from stui.transport import ConnectionTimeout
 from stui.workbench import SessionHandle
 
 
 class InspectTimedOut(ConnectionTimeout):
-    """Inspect it ran past its time; `interrupted` says whether the image stopped it."""
+    """Inspect it ran past its time; the outcome says whether the image stopped it."""
 
-    def __init__(self, seconds: float, interrupted: bool) -> None:
-        tail = "; interrupted" if interrupted else "; the interrupt did not arrive"
-        super().__init__(f"timed out after {seconds:g} s{tail}")
-        self.seconds = seconds
-        self.interrupted = interrupted
+    def __init__(self, outcome: TimedOut) -> None:
+        super().__init__(timeout_message(outcome))
+        self.outcome = outcome
 
 
 async def inspect_code(
@@ -41,7 +40,7 @@ async def inspect_code(
         reply = await handle.client.call(request, seconds)
     except ConnectionTimeout:
         # stopped, or it runs on and the session answers busy to what comes next
-        raise InspectTimedOut(seconds, await interrupt(handle)) from None
+        raise InspectTimedOut(TimedOut(seconds, await interrupt(handle))) from None
     except asyncio.CancelledError:
         await interrupt(handle)
         raise

@@ -65,3 +65,9 @@ def summary(outcome: Outcome) -> str | None:
             return f"refused ({code}): {message}"
         case Lost(reason=reason):
             return f"connection lost: {reason}"
+
+
+def timeout_message(outcome: TimedOut) -> str:
+    """What the user reads of a timeout: whether the image stopped the evaluation."""
+    tail = "; interrupted" if outcome.interrupted else "; the interrupt did not arrive"
+    return f"timed out after {outcome.seconds:g} s{tail}"

@@ -19,7 +19,7 @@ from stui.errors import StuiError
 from stui.protocol import EvalMode, EvaluationFailed
 from stui.protocol import messages as m
 from stui.sessions.state import Selection, SessionState
-from stui.tools import Evaluated, Failed, Interrupted, Lost, TimedOut, changes, search
+from stui.tools import Evaluated, Failed, Interrupted, Lost, changes, search
 from stui.tools import browse as tools_browse
 from stui.tools import debug as dbg
 from stui.tools import inspect as inspecting
@@ -191,9 +191,8 @@ class ImageContext:
             record(handle, code, EvalMode.INSPECT, outcome)
             return shown(outcome)
         except inspecting.InspectTimedOut as e:
-            timed_out = TimedOut(e.seconds, e.interrupted)
-            record(handle, code, EvalMode.INSPECT, timed_out)
-            return shown(timed_out)
+            record(handle, code, EvalMode.INSPECT, e.outcome)
+            return shown(e.outcome)
         except StuiError as e:
             return Shown(error=str(e))
         record(handle, code, EvalMode.INSPECT, Evaluated(view.print, view.class_, False, 0))

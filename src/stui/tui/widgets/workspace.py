@@ -21,6 +21,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 from textual.widgets.text_area import Selection as TextSelection
 
 from stui.tools import Evaluated, Failed, Interrupted, Lost, Outcome, Refused, TimedOut
+from stui.tools.outcomes import timeout_message
 from stui.tui.styles import beside
 from stui.tui.widgets.editor import SmalltalkEditor
 
@@ -385,9 +386,8 @@ def shown(outcome: Outcome) -> Shown:
             head = f"{kind} error: " + (f"{error_class}: " if error_class else "") + message
             lines = [head, *(f"  {frame}" for frame in stack[:8])]
             return Shown(error="\n".join(lines), position=position if kind == "syntax" else None)
-        case TimedOut(seconds=seconds, interrupted=interrupted):
-            tail = "; interrupted" if interrupted else "; the interrupt did not arrive"
-            return Shown(error=f"timed out after {seconds:g} s{tail}")
+        case TimedOut() as timed_out:
+            return Shown(error=timeout_message(timed_out))
         case Interrupted(message=message):
             return Shown(error=f"interrupted: {message}")
         case Refused(code=code, message=message):
